@@ -1,0 +1,10 @@
+import type { ExitCodeValue } from '../core/errors.js';
+
+/** What a command hands back to the entry: its exit code, its JSON document and its text. */
+export interface CommandResult {
+  exitCode: ExitCodeValue;
+  /** The one JSON document printed with --json. */
+  json: unknown;
+  /** The human rendering printed otherwise (already coloured; empty when the command printed as it went). */
+  text: string;
+}

@@ -1,0 +1,77 @@
+import { UsageError } from '../../core/errors.js';
+import type { Company } from '../../core/types.js';
+import { appendAudit } from '../../store/audit.js';
+import { getCompany, updateCompany } from '../../store/company.js';
+import { immediateTransaction } from '../../store/immediate-transaction.js';
+import type { CommandResult } from '../command-result.js';
+import type { Context } from '../context.js';
+import { checkEmailOption, checkUrl } from '../options/url-option.js';
+import { embedSnippet } from '../../core/embed-snippet.js';
+
+/** Flags of `company set` (and of `init`). */
+export interface CompanySetOptions {
+  name?: string;
+  signInUrl?: string;
+  resetUrl?: string;
+  sender?: string;
+  embed?: string;
+}
+
+/** Validates company flags into settings changes (exit 2 on a bad link or address). */
+export function companyChanges(options: CompanySetOptions): Partial<Company> {
+  const changes: Partial<Company> = {
+    name: options.name?.trim(),
+    signInUrl: checkUrl('--sign-in-url', options.signInUrl),
+    resetUrl: checkUrl('--reset-url', options.resetUrl),
+    sender: checkEmailOption('--sender', options.sender),
+    embedHtml: options.embed,
+  };
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+}
+
+/** Renders the settings as aligned lines. */
+export function renderCompany(ctx: Context, company: Company): string {
+  const unset = ctx.out.dim('(not set)');
+  return [
+    `Company:                      ${company.name}`,
+    `Account Sign-In link:         ${company.signInUrl ?? unset}`,
+    `Account Password Reset link:  ${company.resetUrl ?? unset}`,
+    `Sender address:               ${company.sender ?? unset}`,
+    `Website embed:                ${company.embedHtml ? 'custom snippet' : company.signInUrl ? 'generated from the sign-in link' : unset}`,
+  ].join('\n');
+}
+
+function companyJson(company: Company) {
+  return { name: company.name, signInUrl: company.signInUrl, resetUrl: company.resetUrl, sender: company.sender, embed: embedSnippet(company) };
+}
+
+/** `company show`. */
+export async function runCompanyShow(ctx: Context): Promise<CommandResult> {
+  const store = await ctx.openStore();
+  try {
+    const company = await getCompany(store.db);
+    return { exitCode: 0, json: companyJson(company), text: renderCompany(ctx, company) };
+  } finally {
+    await store.close();
+  }
+}
+
+/** `company set`: changes the given settings, audit-logged. */
+export async function runCompanySet(ctx: Context, options: CompanySetOptions): Promise<CommandResult> {
+  const changes = companyChanges(options);
+  if (Object.keys(changes).length === 0) {
+    throw new UsageError('Nothing to change: give at least one of --name, --sign-in-url, --reset-url, --sender, --embed.');
+  }
+  const store = await ctx.openStore();
+  try {
+    const now = ctx.clock.now();
+    const company = await immediateTransaction(store, async (trx) => {
+      const updated = await updateCompany(trx, changes, now);
+      await appendAudit(trx, { at: now.toISOString(), action: 'company.set', accountId: null, emailKey: null, details: { changed: Object.keys(changes) } });
+      return updated;
+    });
+    return { exitCode: 0, json: companyJson(company), text: `${ctx.out.green('✔')} Company settings saved.\n${renderCompany(ctx, company)}` };
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,43 @@
+import { diagnose, type DiagnosisReport } from '../../core/diagnose.js';
+import { UsageError } from '../../core/errors.js';
+import { MAX_EMAIL_LENGTH } from '../../core/email.js';
+import { gatherDiagnoseFacts } from '../../store/gather-diagnose-facts.js';
+import type { CommandResult } from '../command-result.js';
+import type { Context } from '../context.js';
+import { renderChecks } from '../render/render-checks.js';
+import { renderHolders } from '../render/render-holders.js';
+
+// Anything much longer than an address is a paste accident, not a customer's typo.
+const MAX_INPUT_LENGTH = 4 * MAX_EMAIL_LENGTH;
+
+/** Renders a diagnosis as a doctor-style report. */
+export function renderReport(ctx: Context, report: DiagnosisReport, holdersTable: string): string {
+  const lines = [`${ctx.out.bold('Diagnosis for')} ${report.email.trim()}${report.normalizedEmail !== report.email.trim() ? ctx.out.dim(` (key ${report.normalizedEmail})`) : ''}`];
+  if (report.found) lines.push(holdersTable);
+  lines.push('', renderChecks(ctx.out, report.checks));
+  if (report.suggestions.length > 0) lines.push('', `Did the customer mean: ${report.suggestions.join(', ')}? (nothing was changed)`);
+  const failed = report.checks.filter((c) => c.status === 'fail').length;
+  lines.push('', failed > 0 ? ctx.out.red(`${failed} check${failed === 1 ? '' : 's'} failed: fix ${failed === 1 ? 'it' : 'them'} first.`) : ctx.out.green('No blocking problem found.'));
+  return lines.join('\n');
+}
+
+/** `diagnose <email>`: the guided walkthrough on a terminal, else every automatic check as one report. */
+export async function runDiagnose(ctx: Context, email: string): Promise<CommandResult> {
+  if (email.length > MAX_INPUT_LENGTH) {
+    throw new UsageError(`That is ${email.length} characters, not an email address (at most ${MAX_EMAIL_LENGTH}). Pass the customer's address.`);
+  }
+  if (email.trim() === '') throw new UsageError("The address is empty. Pass the customer's email address, e.g. enrollsy-help diagnose jane@example.com.");
+  const store = await ctx.openStore();
+  try {
+    if (ctx.interactive) {
+      const { runWalkthrough } = await import('./diagnose-walkthrough.js');
+      return await runWalkthrough(ctx, store, email);
+    }
+    const facts = await gatherDiagnoseFacts(store, email, ctx.clock.now());
+    const { report } = diagnose(facts);
+    const failed = report.checks.some((check) => check.status === 'fail');
+    return { exitCode: failed ? 1 : 0, json: report, text: renderReport(ctx, report, renderHolders(ctx.out, facts.holdersWithAddress, facts.emailKey)) };
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,64 @@
+import { createReadStream, statSync } from 'node:fs';
+import { UsageError } from '../../core/errors.js';
+import { importAccounts, ImportRejectedError, type RejectedRow } from '../../store/import-accounts.js';
+import type { CommandResult } from '../command-result.js';
+import type { Context } from '../context.js';
+import { startSpinner } from '../../ui/spinner.js';
+
+const SHOWN_REJECTIONS = 50;
+
+/** Renders rejected rows for a terminal (all of them are in --json). */
+export function renderRejected(rejected: readonly RejectedRow[]): string {
+  const lines = rejected.slice(0, SHOWN_REJECTIONS).map((row) => `  line ${row.line}: ${row.reason}`);
+  if (rejected.length > SHOWN_REJECTIONS) lines.push(`  … and ${rejected.length - SHOWN_REJECTIONS} more (--json lists them all)`);
+  return lines.join('\n');
+}
+
+/** `import <file | ->`: imports an accounts export, atomically unless --skip-invalid. */
+export async function runImport(ctx: Context, file: string, options: { skipInvalid?: boolean }): Promise<CommandResult> {
+  const fromStdin = file === '-';
+  if (!fromStdin) {
+    let isFile = false;
+    try {
+      isFile = statSync(file).isFile();
+    } catch {
+      throw new UsageError(`Cannot read ${file}: no such file. Give the path of the accounts export (CSV), or - to read stdin.`);
+    }
+    if (!isFile) throw new UsageError(`${file} is not a file. Give the path of the accounts export (CSV), or - to read stdin.`);
+  }
+  const store = await ctx.openStore();
+  const spinner = await startSpinner(ctx, `Importing ${fromStdin ? 'stdin' : file}…`);
+  const started = Date.now();
+  try {
+    const source = fromStdin ? ctx.io.stdin : createReadStream(file);
+    const outcome = await importAccounts(store, source, {
+      skipInvalid: options.skipInvalid === true,
+      now: ctx.clock.now(),
+      sourceName: fromStdin ? 'stdin' : file,
+      onProgress: (rows) => {
+        const seconds = (Date.now() - started) / 1000;
+        spinner.update(`Importing… ${rows.toLocaleString('en-US')} rows read (${Math.round(rows / Math.max(seconds, 0.001)).toLocaleString('en-US')} rows/s)`);
+      },
+    });
+    spinner.stop();
+    const skipped = outcome.rejected.length > 0;
+    const lines = [
+      `${skipped ? ctx.out.yellow('!') : ctx.out.green('✔')} Imported ${outcome.imported.accounts} account${outcome.imported.accounts === 1 ? '' : 's'} with ${outcome.imported.holders} holder${outcome.imported.holders === 1 ? '' : 's'} from ${outcome.rowsRead} row${outcome.rowsRead === 1 ? '' : 's'}.`,
+    ];
+    if (skipped) {
+      lines.push(`${ctx.out.yellow('!')} Skipped ${outcome.skippedAccounts} account${outcome.skippedAccounts === 1 ? '' : 's'} (kept or skipped whole) because of ${outcome.rejected.length} invalid row${outcome.rejected.length === 1 ? '' : 's'}:`);
+      lines.push(renderRejected(outcome.rejected));
+    }
+    lines.push(`Next: enrollsy-help conflicts (find addresses used in two accounts), or enrollsy-help diagnose <email>.`);
+    return { exitCode: skipped ? 1 : 0, json: { imported: outcome.imported, rejected: outcome.rejected }, text: lines.join('\n') };
+  } catch (error) {
+    spinner.stop();
+    if (error instanceof ImportRejectedError && !ctx.json) ctx.notice(renderRejected(error.rejected));
+    if (error instanceof Error && 'code' in error && (error as { code?: string }).code === 'EACCES') {
+      throw new UsageError(`Cannot read ${file}: permission denied.`);
+    }
+    throw error;
+  } finally {
+    await store.close();
+  }
+}

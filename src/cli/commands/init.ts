@@ -1,0 +1,61 @@
+import { createReadStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Company } from '../../core/types.js';
+import { packageRoot } from '../../core/package-root.js';
+import { appendAudit } from '../../store/audit.js';
+import { getCompany, updateCompany } from '../../store/company.js';
+import { immediateTransaction } from '../../store/immediate-transaction.js';
+import { importAccounts } from '../../store/import-accounts.js';
+import { SCHEMA_VERSION } from '../../store/migrations.js';
+import type { CommandResult } from '../command-result.js';
+import type { Context } from '../context.js';
+import { companyChanges, renderCompany, type CompanySetOptions } from './company.js';
+
+/** Flags of `init`. */
+export interface InitOptions extends CompanySetOptions {
+  demo?: boolean;
+}
+
+/** `init`: creates or migrates the store; `--demo` loads the demo company and accounts. */
+export async function runInit(ctx: Context, options: InitOptions): Promise<CommandResult> {
+  const changes = companyChanges(options);
+  const store = await ctx.openStore({ create: true });
+  try {
+    const now = ctx.clock.now();
+    let demo: { accounts: number; holders: number } | null = null;
+    if (options.demo) {
+      const fixtures = join(packageRoot(), 'fixtures');
+      const demoCompany = JSON.parse(readFileSync(join(fixtures, 'demo-company.json'), 'utf8')) as Partial<Company>;
+      Object.assign(changes, { ...demoCompany, ...changes });
+      const outcome = await importAccounts(store, createReadStream(join(fixtures, 'demo-accounts.csv')), {
+        skipInvalid: false,
+        now,
+        sourceName: 'fixtures/demo-accounts.csv',
+      });
+      demo = outcome.imported;
+    }
+    if (Object.keys(changes).length > 0) {
+      await immediateTransaction(store, async (trx) => {
+        await updateCompany(trx, changes, now);
+        await appendAudit(trx, { at: now.toISOString(), action: 'company.set', accountId: null, emailKey: null, details: { changed: Object.keys(changes) } });
+      });
+    }
+    const company = await getCompany(store.db);
+    const lines = [
+      store.migratedFrom
+        ? `${ctx.out.green('✔')} Store ${ctx.storePath} migrated from schema ${store.migratedFrom.version} to ${SCHEMA_VERSION} (the old file is kept as ${store.migratedFrom.backup}).`
+        : `${ctx.out.green('✔')} Store ready: ${ctx.storePath} (schema ${SCHEMA_VERSION}).`,
+    ];
+    if (demo) lines.push(`${ctx.out.green('✔')} Demo data loaded: ${demo.accounts} accounts, ${demo.holders} holders.`);
+    lines.push('', renderCompany(ctx, company));
+    if (!company.signInUrl || !company.resetUrl) lines.push('', `Next: set the links from "My Company": enrollsy-help company set --sign-in-url <url> --reset-url <url> --sender <email>`);
+    lines.push('', `Next: enrollsy-help import <accounts.csv>, then enrollsy-help diagnose <email>.`);
+    return {
+      exitCode: 0,
+      json: { store: store.path, schemaVersion: SCHEMA_VERSION, migratedFrom: store.migratedFrom, demo },
+      text: lines.join('\n'),
+    };
+  } finally {
+    await store.close();
+  }
+}

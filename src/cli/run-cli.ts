@@ -1,0 +1,161 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { Clock } from '../core/clock.js';
+import { CliError, ExitCode, InterruptedError, UsageError, type ExitCodeValue } from '../core/errors.js';
+import type { IO } from '../ui/io.js';
+import type { CommandResult } from './command-result.js';
+import type { Context, GlobalOptions } from './context.js';
+
+/** What the entry needs to run the program: streams and clock (tests pass their own). */
+export interface CliDeps {
+  io: IO;
+  clock: Clock;
+}
+
+type Action = (ctx: Context, ...args: any[]) => Promise<CommandResult>;
+
+/**
+ * Runs the program on `argv` (user arguments only) and resolves to the exit code. The one place
+ * where errors become messages and exit codes; commands only return data or throw typed errors.
+ */
+export async function runCli(argv: readonly string[], deps: CliDeps): Promise<number> {
+  const { io } = deps;
+  const wantsJson = argv.includes('--json');
+  let exitCode: number = ExitCode.ok;
+  let context: Context | undefined;
+
+  // Imports the command's module only when it runs, so `--help` loads commander alone.
+  const lazy =
+    (load: () => Promise<Action>) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const { createContext } = await import('./context.js');
+      context = createContext(io, deps.clock, command.optsWithGlobals<GlobalOptions>());
+      const action = await load();
+      const result = await action(context, ...args.slice(0, -1));
+      if (context.json) io.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
+      else if (result.text !== '') context.print(result.text);
+      exitCode = result.exitCode;
+    };
+
+  const program = buildProgram(lazy, io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    exitCode = report(error, { io, json: context?.json ?? wantsJson, debug: context?.debug ?? argv.includes('--debug'), context });
+  }
+  return exitCode;
+}
+
+function report(error: unknown, where: { io: IO; json: boolean; debug: boolean; context: Context | undefined }): ExitCodeValue {
+  const failure = classify(error);
+  if (failure === 'help') return ExitCode.ok;
+  const { io, json, debug } = where;
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ error: { exitCode: failure.exitCode, message: failure.message, ...failure.extra } }, null, 2)}\n`);
+  }
+  // Commander already printed its own parse errors to stderr.
+  if (!(error instanceof CommanderError)) {
+    const mark = where.context ? where.context.err.red('✖') : '✖';
+    io.stderr.write(`${mark} ${failure.message}\n`);
+  }
+  if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+  return failure.exitCode;
+}
+
+function classify(error: unknown): CliError | 'help' {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 'help';
+    return new UsageError(error.message.replace(/^error: /, ''));
+  }
+  if (error instanceof CliError) return error;
+  if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) return new InterruptedError();
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
+  if (code.startsWith('SQLITE_')) {
+    return new CliError(`The store could not be used (${code}); nothing was changed. Check the file, or rerun with --debug.`, ExitCode.store);
+  }
+  return new CliError('enrollsy-help hit an internal error (a bug). Please report it with the command you ran; rerun with --debug for details.', ExitCode.internal);
+}
+
+function buildProgram(lazy: (load: () => Promise<Action>) => (...args: unknown[]) => Promise<void>, io: IO): Command {
+  const program = new Command('enrollsy-help')
+    .description('Help a customer who cannot log in to Enrollsy: duplicate-email check, sign-in link, reset link, escalation.')
+    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .option('--db <path>', 'the account store (default: $ENROLLSY_DB, else data/enrollsy.db)')
+    .option('--json', 'print exactly one JSON document on stdout; never prompt')
+    .option('-y, --yes', 'never prompt; answer confirmations with yes')
+    .option('--no-color', 'no colour (also NO_COLOR)')
+    .addOption(new Option('--lock-timeout <ms>', 'how long to wait for another writer').default(5000).argParser(positiveInt('--lock-timeout')))
+    .option('--debug', 'show details of internal errors')
+    .configureHelp({ showGlobalOptions: true });
+  program.addHelpText(
+    'after',
+    `
+Store: --db, else ENROLLSY_DB, else data/enrollsy.db. Mail: ENROLLSY_SMTP_URL, else .eml files in outbox/ beside the store.
+Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 delivery failed · 70 bug · 130 interrupted`,
+  );
+
+  program
+    .command('init')
+    .description('create the store (or migrate it forward); --demo loads the demo accounts')
+    .option('--demo', 'load the demo company and accounts from fixtures/')
+    .option('--name <name>', 'company name')
+    .option('--sign-in-url <url>', 'the Account Sign-In link from "My Company"')
+    .option('--reset-url <url>', 'the Account Password Reset link from "My Company"')
+    .option('--sender <email>', 'the address customer emails are sent from')
+    .action(lazy(async () => (await import('./commands/init.js')).runInit));
+
+  program
+    .command('import')
+    .description('import an accounts export (CSV file, or - for stdin); atomic unless --skip-invalid')
+    .argument('<file>', 'CSV with account_id, account_name, role, first_name, last_name, email, login_access')
+    .option('--skip-invalid', 'import the accounts whose rows are all valid, report the others (exit 1)')
+    .action(lazy(async () => (await import('./commands/import.js')).runImport));
+
+  program
+    .command('diagnose')
+    .description('walk through the login-support flow for an address (a report with --json or without a terminal)')
+    .argument('<email>', "the customer's email address")
+    .action(lazy(async () => (await import('./commands/diagnose.js')).runDiagnose));
+
+  program
+    .command('links')
+    .description("print the company's Account Sign-In link, Account Password Reset link and website embed")
+    .action(lazy(async () => (await import('./commands/links.js')).runLinks));
+
+  const company = program.command('company').description('show or change the company settings that links and emails use');
+  company
+    .command('show')
+    .description('show the company settings')
+    .action(lazy(async () => (await import('./commands/company.js')).runCompanyShow));
+  company
+    .command('set')
+    .description('change company settings')
+    .option('--name <name>', 'company name')
+    .option('--sign-in-url <url>', 'the Account Sign-In link')
+    .option('--reset-url <url>', 'the Account Password Reset link')
+    .option('--sender <email>', 'the sender address of customer emails')
+    .option('--embed <html>', 'the website "Customer Sign-In" embed snippet')
+    .action(lazy(async () => (await import('./commands/company.js')).runCompanySet));
+
+  const configure = (command: Command, path: string): void => {
+    command.exitOverride();
+    command.configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // One line: what was wrong and where the usage is.
+      outputError: (text, write) => write(`✖ ${text.trim().replace(/^error: /, '').replace(/\.$/, '')}. Run \`${path} --help\` for usage.\n`),
+    });
+    for (const sub of command.commands) configure(sub, `${path} ${sub.name()}`);
+  };
+  configure(program, 'enrollsy-help');
+  return program;
+}
+
+/** A commander parser for a whole number above zero, naming the flag on bad input. */
+export function positiveInt(flag: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed <= 0) throw new UsageError(`${flag} needs a whole number above zero, got "${value}".`);
+    return parsed;
+  };
+}

@@ -1,0 +1,16 @@
+/** A moment as an admin reads it: local date and time to the minute, with the zone. */
+export function formatMoment(date: Date): string {
+  return date.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' });
+}
+
+/** A duration in words: "1 hour 59 minutes", "45 minutes", "under a minute". */
+export function formatDuration(ms: number): string {
+  const minutes = Math.floor(ms / 60000);
+  if (minutes < 1) return 'under a minute';
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  const parts = [];
+  if (hours > 0) parts.push(`${hours} hour${hours === 1 ? '' : 's'}`);
+  if (rest > 0) parts.push(`${rest} minute${rest === 1 ? '' : 's'}`);
+  return parts.join(' ');
+}

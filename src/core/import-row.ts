@@ -1,0 +1,69 @@
+import { emailProblem, normalizeEmail, shortForMessage } from './email.js';
+import type { Role } from './types.js';
+
+/** The columns an accounts export must have (order free, extra columns ignored). */
+export const IMPORT_COLUMNS = ['account_id', 'account_name', 'role', 'first_name', 'last_name', 'email', 'login_access'] as const;
+
+/** Where each required column sits in a record. */
+export type ColumnIndex = Record<(typeof IMPORT_COLUMNS)[number], number> & { count: number };
+
+/** Reads the header record into column positions, or says what is wrong with it. */
+export function readHeader(fields: readonly string[]): { ok: true; index: ColumnIndex } | { ok: false; reason: string } {
+  const names = fields.map((field) => field.trim().toLowerCase());
+  const duplicate = names.find((name, i) => name !== '' && names.indexOf(name) !== i && (IMPORT_COLUMNS as readonly string[]).includes(name));
+  if (duplicate) return { ok: false, reason: `the header names the column "${duplicate}" twice` };
+  const missing = IMPORT_COLUMNS.filter((column) => !names.includes(column));
+  if (missing.length > 0) {
+    return { ok: false, reason: `the header lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (expected ${IMPORT_COLUMNS.join(', ')})` };
+  }
+  const index = Object.fromEntries(IMPORT_COLUMNS.map((column) => [column, names.indexOf(column)])) as ColumnIndex;
+  index.count = fields.length;
+  return { ok: true, index };
+}
+
+/** One validated holder row of an export. */
+export interface ImportRow {
+  accountId: string;
+  accountName: string;
+  role: Role;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  emailKey: string | null;
+  loginAccess: boolean;
+}
+
+const ACCESS_VALUES: Record<string, boolean> = { '': false, yes: true, no: false, true: true, false: false, '1': true, '0': false, y: true, n: false };
+
+/** Validates one data record; the reason names the column and what to put there. */
+export function readImportRow(fields: readonly string[], index: ColumnIndex): { ok: true; row: ImportRow } | { ok: false; reason: string; accountId: string } {
+  const get = (column: (typeof IMPORT_COLUMNS)[number]): string => fields[index[column]] ?? '';
+  const accountId = get('account_id').trim();
+  const fail = (reason: string) => ({ ok: false as const, reason, accountId });
+  if (fields.length !== index.count) return fail(`has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header has ${index.count} (a comma too many or too few?)`);
+  if (accountId === '') return fail('account_id is empty');
+  const role = get('role').trim().toLowerCase();
+  if (role !== 'primary' && role !== 'secondary') return fail(`role must be primary or secondary, found "${shortForMessage(get('role'), 40)}"`);
+  const rawEmail = get('email');
+  let email: string | null = null;
+  if (rawEmail.trim() !== '') {
+    const problem = emailProblem(rawEmail);
+    if (problem !== null) return fail(`email "${shortForMessage(rawEmail, 60)}" is malformed: ${problem}`);
+    email = rawEmail.trim();
+  }
+  const access = ACCESS_VALUES[get('login_access').trim().toLowerCase()];
+  if (access === undefined) return fail(`login_access must be yes, no, true, false, 1, 0 or empty, found "${shortForMessage(get('login_access'), 40)}"`);
+  return {
+    ok: true,
+    row: {
+      accountId,
+      accountName: get('account_name').trim(),
+      role,
+      firstName: get('first_name').trim(),
+      lastName: get('last_name').trim(),
+      email,
+      emailKey: email === null ? null : normalizeEmail(email),
+      loginAccess: role === 'secondary' && access,
+    },
+  };
+}

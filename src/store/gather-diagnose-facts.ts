@@ -1,0 +1,32 @@
+import type { DiagnoseFacts } from '../core/diagnose.js';
+import { normalizeEmail } from '../core/email.js';
+import { likelyDomain } from '../core/suggest.js';
+import { accountsUsingKeys } from './accounts-using.js';
+import { getCompany } from './company.js';
+import { findHoldersByEmailKey, findHoldersOfAccounts } from './holders.js';
+import type { Store } from './open-store.js';
+import { latestLinks } from './reset-links.js';
+import { suggestionsFor } from './suggestions-for.js';
+
+/** Reads everything `diagnose` needs about one address: a handful of indexed lookups. */
+export async function gatherDiagnoseFacts(store: Store, email: string, now: Date): Promise<DiagnoseFacts> {
+  const emailKey = normalizeEmail(email);
+  const holdersWithAddress = await findHoldersByEmailKey(store.db, emailKey);
+  const accountIds = [...new Set(holdersWithAddress.map((h) => h.accountId))];
+  const accountHolders = await findHoldersOfAccounts(store.db, accountIds);
+  const keys = [emailKey, ...accountHolders.map((h) => h.emailKey).filter((key): key is string => key !== null)];
+  const using = await accountsUsingKeys(store.db, keys);
+  const domain = emailKey.slice(emailKey.lastIndexOf('@') + 1);
+  const wantSuggestions = holdersWithAddress.length === 0 || (emailKey.includes('@') && likelyDomain(domain) !== null);
+  return {
+    email,
+    emailKey,
+    holdersWithAddress,
+    accountHolders,
+    accountsUsing: (key) => using.get(key) ?? [],
+    latestLinks: await latestLinks(store.db, accountIds),
+    company: await getCompany(store.db),
+    suggestions: wantSuggestions ? await suggestionsFor(store.db, emailKey) : [],
+    now,
+  };
+}

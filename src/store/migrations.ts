@@ -1,0 +1,76 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+
+// Append new migrations at the end; never edit one that has shipped. The number of entries is
+// the schema version written to PRAGMA user_version, which every command checks on open.
+/** The store's migrations, oldest first, keyed by name. */
+export const migrations: Record<string, Migration> = {
+  '0001_accounts': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('company')
+        .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('sign_in_url', 'text')
+        .addColumn('reset_url', 'text')
+        .addColumn('embed_html', 'text')
+        .addColumn('sender', 'text')
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('imported_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('holders')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('primary', 'secondary')`))
+        .addColumn('first_name', 'text', (c) => c.notNull())
+        .addColumn('last_name', 'text', (c) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('email_key', 'text')
+        .addColumn('login_access', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // (email_key, account_id): lookups by address and the conflict scan read only this index.
+      await db.schema.createIndex('holders_email_key').on('holders').columns(['email_key', 'account_id']).execute();
+      await db.schema.createIndex('holders_account').on('holders').column('account_id').execute();
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text')
+        .addColumn('email_key', 'text')
+        .addColumn('details', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+      await db.schema.createIndex('audit_log_email_key').on('audit_log').columns(['email_key', 'at']).execute();
+    },
+  },
+  '0002_reset_links': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('reset_links')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('recipient_email', 'text', (c) => c.notNull())
+        .addColumn('recipient_role', 'text', (c) => c.notNull())
+        .addColumn('issued_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('superseded_at', 'text')
+        .addColumn('superseded_by', 'integer')
+        .addColumn('delivery_status', 'text', (c) => c.notNull())
+        .addColumn('delivery_transport', 'text')
+        .addColumn('message_id', 'text')
+        .execute();
+      await db.schema.createIndex('reset_links_account').on('reset_links').columns(['account_id', 'id']).execute();
+    },
+  },
+};
+
+/** The schema version this build writes: the number of migrations. */
+export const SCHEMA_VERSION = Object.keys(migrations).length;

@@ -1,0 +1,67 @@
+import type { Generated } from 'kysely';
+
+/** The company settings row (one per store, id = 1). */
+export interface CompanyTable {
+  id: number;
+  name: string;
+  sign_in_url: string | null;
+  reset_url: string | null;
+  embed_html: string | null;
+  sender: string | null;
+  updated_at: string;
+}
+
+/** A customer account (a family or an individual). */
+export interface AccountTable {
+  id: string;
+  name: string;
+  imported_at: string;
+}
+
+/** A primary or secondary account holder; `email_key` is the normalized address. */
+export interface HolderTable {
+  id: Generated<number>;
+  account_id: string;
+  position: number;
+  role: 'primary' | 'secondary';
+  first_name: string;
+  last_name: string;
+  email: string | null;
+  email_key: string | null;
+  login_access: number;
+}
+
+/** A password-reset link; only the SHA-256 of its token is stored. */
+export interface ResetLinkTable {
+  id: Generated<number>;
+  account_id: string;
+  token_hash: string;
+  recipient_email: string;
+  recipient_role: 'primary' | 'secondary';
+  issued_at: string;
+  expires_at: string;
+  superseded_at: string | null;
+  superseded_by: number | null;
+  delivery_status: 'pending' | 'sent' | 'failed' | 'not-sent';
+  delivery_transport: string | null;
+  message_id: string | null;
+}
+
+/** What was changed or issued, when, for which account; details are JSON, never tokens. */
+export interface AuditTable {
+  id: Generated<number>;
+  at: string;
+  action: string;
+  account_id: string | null;
+  email_key: string | null;
+  details: string;
+}
+
+/** The whole store as kysely sees it. */
+export interface StoreSchema {
+  company: CompanyTable;
+  accounts: AccountTable;
+  holders: HolderTable;
+  reset_links: ResetLinkTable;
+  audit_log: AuditTable;
+}
