@@ -117,6 +117,19 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
     .argument('<email>', "the customer's email address")
     .action(lazy(async () => (await import('./commands/diagnose.js')).runDiagnose));
 
+  const reset = program
+    .command('reset')
+    .description('issue a password-reset link for the account holding <email> and email it (R3)')
+    .argument('<email>', "the customer's email address")
+    .option('--no-send', 'record and print the link without emailing it (to send it by text yourself)')
+    .option('--force', 'issue even though a link was issued in the last 10 minutes (it cancels that one)')
+    .action(lazy(async () => (await import('./commands/reset.js')).runReset));
+  reset
+    .command('verify')
+    .description('tell whether a reset link (or its token) is valid, expired, superseded or unknown')
+    .argument('<link-or-token>', 'the reset link, or the token in it')
+    .action(lazy(async () => (await import('./commands/reset.js')).runResetVerify));
+
   program
     .command('links')
     .description("print the company's Account Sign-In link, Account Password Reset link and website embed")

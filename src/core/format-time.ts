@@ -1,11 +1,11 @@
 /** A moment as an admin reads it: local date and time to the minute, with the zone. */
 export function formatMoment(date: Date): string {
-  return date.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' });
+  return date.toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
 }
 
 /** A duration in words: "1 hour 59 minutes", "45 minutes", "under a minute". */
 export function formatDuration(ms: number): string {
-  const minutes = Math.floor(ms / 60000);
+  const minutes = Math.round(ms / 60000);
   if (minutes < 1) return 'under a minute';
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;

@@ -1,0 +1,47 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { emailProblem, isWellFormedEmail, normalizeEmail } from '../src/core/email.js';
+
+describe('normalizeEmail', () => {
+  it('trims, lower-cases and composes to NFC', () => {
+    expect(normalizeEmail('  Jane@Example.COM \t')).toBe('jane@example.com');
+    // "Zoë" typed with a combining diaeresis equals the precomposed form.
+    expect(normalizeEmail('Zoe\u0308@Example.de')).toBe('zo\u00eb@example.de');
+    expect(normalizeEmail('ZOË@EXAMPLE.DE')).toBe('zoë@example.de');
+  });
+
+  it('is idempotent and ignores surrounding whitespace and case', () => {
+    fc.assert(
+      fc.property(fc.string(), (value) => {
+        const key = normalizeEmail(value);
+        expect(normalizeEmail(key)).toBe(key);
+        expect(normalizeEmail(` ${value.toUpperCase()}\n`)).toBe(normalizeEmail(value.toUpperCase()));
+      }),
+    );
+  });
+});
+
+describe('emailProblem (the contract definition)', () => {
+  it.each([
+    ['jane@example.com'],
+    ['  jane@example.com  '],
+    ['josé.müller@exämple.de'],
+    ['a@b.co'],
+  ])('accepts %s', (value) => expect(emailProblem(value)).toBeNull());
+
+  it.each([
+    ['', 'empty'],
+    ['jane.example.com', 'no "@"'],
+    ['jane@@example.com', 'more than one'],
+    ['@example.com', 'before the "@"'],
+    ['jane@', 'after the "@"'],
+    ['jane@localhost', 'no dot'],
+    ['jane@example..com', 'empty part'],
+    ['ja ne@example.com', 'space'],
+    [`${'a'.repeat(65)}@example.com`, 'longer than 64'],
+    [`a@${'b'.repeat(250)}.com`, 'longer than 254'],
+  ])('refuses %j (%s)', (value, reason) => {
+    expect(emailProblem(value)).toContain(reason);
+    expect(isWellFormedEmail(value)).toBe(false);
+  });
+});
