@@ -51,7 +51,7 @@ function report(error: unknown, where: { io: IO; json: boolean; debug: boolean; 
   if (failure === 'help') return ExitCode.ok;
   const { io, json, debug } = where;
   if (json) {
-    io.stdout.write(`${JSON.stringify({ error: { exitCode: failure.exitCode, message: failure.message, ...failure.extra } }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ ...failure.extra, error: { exitCode: failure.exitCode, message: failure.message } }, null, 2)}\n`);
   }
   // Commander already printed its own parse errors to stderr.
   if (!(error instanceof CommanderError)) {
