@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runBinary, tempDir } from './helpers/cli.js';
+
+let dir: string;
+let cleanup: () => void;
+let db: string;
+beforeAll(async () => {
+  ({ dir, cleanup } = tempDir());
+  db = join(dir, 'store.db');
+  const init = await runBinary(['--db', db, 'init', '--demo', '--json']);
+  expect(init.code).toBe(0);
+  expect(JSON.parse(init.stdout)).toMatchObject({ demo: { accounts: 11, holders: 17 } });
+});
+afterAll(() => cleanup());
+
+const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
+
+describe('the built binary', () => {
+  it('--help lists every command and exits 0', async () => {
+    const result = await runBinary(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of ['init', 'import', 'diagnose', 'reset', 'links', 'company']) expect(result.stdout).toContain(command);
+  });
+
+  it('diagnose --json prints exactly one JSON document on stdout and nothing else', async () => {
+    const result = await runBinary(['--db', db, 'diagnose', 'jane.doe@example.com', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).normalizedEmail).toBe('jane.doe@example.com');
+    expect(result.stderr).toBe('');
+  });
+
+  it('diagnose exits 1 when a check fails', async () => {
+    const result = await runBinary(['--db', db, 'diagnose', 'pat.brown@example.com', '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).checks.find((c: { id: string }) => c.id === 'duplicate-email').status).toBe('fail');
+  });
+
+  it('an unknown flag exits 2 with one line and no stack trace; with --json the error is JSON on stdout', async () => {
+    const plain = await runBinary(['--db', db, 'diagnose', 'jane.doe@example.com', '--frobnicate']);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr.trim().split('\n')).toHaveLength(1);
+    expect(plain.stderr).toContain("unknown option '--frobnicate'");
+    expect(plain.stdout).toBe('');
+    const json = await runBinary(['--db', db, 'diagnose', 'jane.doe@example.com', '--frobnicate', '--json']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({ error: { exitCode: 2, message: expect.stringContaining('--frobnicate') } });
+  });
+
+  it('a missing argument and an unknown command exit 2', async () => {
+    for (const args of [['diagnose'], ['frob'], ['--lock-timeout', 'soon', 'links']]) {
+      const result = await runBinary(['--db', db, ...args]);
+      expect(result.code).toBe(2);
+      noStack(result.stderr);
+    }
+  });
+
+  it('a missing store exits 3 and names init', async () => {
+    const result = await runBinary(['--db', join(dir, 'nope.db'), 'links', '--json']);
+    expect(result.code).toBe(3);
+    expect(JSON.parse(result.stdout).error.message).toContain('enrollsy-help init');
+    noStack(result.stderr);
+  });
+
+  it('imports from stdin', async () => {
+    const csv = readFileSync(new URL('../fixtures/demo-accounts.csv', import.meta.url), 'utf8');
+    const other = join(dir, 'stdin.db');
+    expect((await runBinary(['--db', other, 'init'])).code).toBe(0);
+    const result = await runBinary(['--db', other, 'import', '-', '--json'], { stdin: csv });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ imported: { accounts: 11, holders: 17 }, rejected: [] });
+  });
+
+  it('an invalid CSV on stdin exits 2 and lists the bad line on stderr', async () => {
+    const result = await runBinary(['--db', db, 'import', '-'], { stdin: 'account_id,account_name,role,first_name,last_name,email,login_access\nA1,X,boss,A,B,a@b.co,\n' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('line 2: role must be primary or secondary');
+    noStack(result.stderr);
+  });
+});

@@ -1,0 +1,97 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, runBinary, tempDir } from './helpers/cli.js';
+import { TmuxSession } from './helpers/tmux.js';
+
+// The guided walkthrough, driven key by key in a real terminal (tmux), asserted on the screen.
+let dir: string;
+let cleanup: () => void;
+let db: string;
+let session: TmuxSession | undefined;
+beforeEach(async () => {
+  ({ dir, cleanup } = tempDir());
+  db = join(dir, 'store.db');
+  expect((await runBinary(['--db', db, 'init', '--demo'])).code).toBe(0);
+});
+afterEach(() => {
+  session?.kill();
+  cleanup();
+});
+
+const start = (email: string) => TmuxSession.start(`cd '${repoRoot}' && node bin/enrollsy-help.js --db '${db}' diagnose ${email}`, { NO_COLOR: '1', TERM: 'xterm-256color' });
+
+function holders(): { account_id: string; email: string | null }[] {
+  const sqlite = new Database(db, { readonly: true });
+  const rows = sqlite.prepare("select account_id, email from holders where first_name = 'Sam' order by account_id").all() as never[];
+  sqlite.close();
+  return rows;
+}
+
+describe('diagnose walkthrough in a terminal', () => {
+  it('fixes the duplicate, sends the right link and a reset, then prepares the escalation note', async () => {
+    session = start('sam.rivera@example.com');
+    let screen = await session.waitFor('Fix the duplicate now');
+    expect(screen).toContain('Lee Family (A1003)');
+    expect(screen).toContain('Rivera Family (A1004)');
+    expect(screen).toContain('✖ Address is used in 2 accounts');
+    session.send('Enter');
+    await session.waitFor('Which account should keep the address?');
+    session.send('Down', 'Enter'); // Rivera Family keeps it
+    await session.waitFor('What should happen to the address in the other account?');
+    session.send('Enter'); // remove it
+    screen = await session.waitFor('Apply this change?');
+    expect(screen).toContain('Lee Family (A1003): Sam Rivera Sam.Rivera@Example.com → (no email)');
+    session.send('y', 'Enter');
+    screen = await session.waitFor('How did you try to get to the Enrollsy sign-in page?');
+    expect(screen).toContain('Changed 1 holder; recorded in the audit log.');
+    expect(holders()).toEqual([
+      { account_id: 'A1003', email: null },
+      { account_id: 'A1004', email: 'sam.rivera@example.com' },
+    ]);
+
+    session.send('Down', 'Down', 'Down', 'Down', 'Enter'); // "Through the Admin link"
+    screen = await session.waitFor('Can they log in with it now?');
+    expect(screen).toContain('The Admin link signs in company staff');
+    expect(screen).toContain('https://app.enrollsy.com/account/signin?company=sunrise-swim');
+    session.send('n', 'Enter');
+
+    screen = await session.waitFor('How should the reset link reach the customer?');
+    expect(screen).toContain('Reset email goes to the primary');
+    expect(screen).toContain('The link works for 2 hours');
+    session.send('Enter'); // email it now
+    screen = await session.waitFor('has the password-reset email arrived?');
+    expect(screen).toMatch(/Reset link issued for account A1004/);
+    expect(screen).toContain('Email sent via the outbox');
+    expect(readdirSync(join(dir, 'outbox'))).toHaveLength(1);
+    session.send('n', 'Enter');
+
+    screen = await session.waitFor('Can the customer log in now?');
+    expect(screen).toContain('Spam / junk folder');
+    expect(screen).toContain('no-reply@sunriseswim.example');
+    session.send('n', 'Enter');
+    await session.waitFor('Prepare an escalation note');
+    session.send('Enter');
+    screen = await session.waitFor('EXIT=');
+    expect(screen).toContain('Escalation note');
+    expect(screen).toContain('Duplicate fixed: kept in A1004, removed from A1003.');
+    expect(screen).toContain('never ask the customer to contact Enrollsy directly');
+    expect(screen).toContain('EXIT=0');
+  }, 30000);
+
+  it('Ctrl-C at a prompt leaves with exit 130 and changes nothing', async () => {
+    session = start('pat.brown@example.com');
+    await session.waitFor('Fix the duplicate now');
+    session.send('Enter');
+    await session.waitFor('Which account should keep the address?');
+    session.send('C-c');
+    const screen = await session.waitFor('EXIT=');
+    expect(screen).toContain('EXIT=130');
+    expect(screen).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    const sqlite = new Database(db, { readonly: true });
+    expect(sqlite.prepare("select count(*) as n from holders where email_key = 'pat.brown@example.com'").get()).toEqual({ n: 2 });
+    expect(sqlite.prepare("select count(*) as n from audit_log where action like 'conflict.%'").get()).toEqual({ n: 0 });
+    sqlite.close();
+  }, 30000);
+});
