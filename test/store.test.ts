@@ -8,7 +8,9 @@ import { runInProcess, tempDir } from './helpers/cli.js';
 
 let dir: string;
 let cleanup: () => void;
-beforeEach(() => ({ dir, cleanup } = tempDir()));
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+});
 afterEach(() => cleanup());
 
 describe('store file', () => {

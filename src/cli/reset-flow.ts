@@ -56,7 +56,7 @@ export async function issueAndDeliver(ctx: Context, store: Store, email: string,
     const issued = await issueResetLink(store, email, { ...options, now: ctx.clock.now() });
     if (!mailer || from === null) return { issued, delivery: null };
     const company = await getCompany(store.db);
-    const message = resetEmail({ company, recipientName: issued.recipient.name, link: issued.link, expiresAt: new Date(issued.expiresAt), now: ctx.clock.now() });
+    const message = resetEmail({ company, recipientName: issued.recipient.name, link: issued.link, expiresAt: new Date(issued.expiresAt), now: ctx.clock.now(), sender: from });
     try {
       const sent = await mailer.send({ to: issued.recipient.email, from, ...message });
       await recordDelivery(store, issued, { status: 'sent', transport: sent.transport, messageId: sent.messageId }, ctx.clock.now());

@@ -131,6 +131,14 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
     .action(lazy(async () => (await import('./commands/reset.js')).runResetVerify));
 
   program
+    .command('message')
+    .description('customer instructions to paste into an email or text (or email them with --send)')
+    .argument('<email>', "the customer's email address")
+    .requiredOption('--template <name>', 'sign-in, reset, not-received or grant-access (goes to the primary)')
+    .option('--send', 'email it to the customer (grant-access: to the primary) instead of printing it')
+    .action(lazy(async () => (await import('./commands/message.js')).runMessage));
+
+  program
     .command('links')
     .description("print the company's Account Sign-In link, Account Password Reset link and website embed")
     .action(lazy(async () => (await import('./commands/links.js')).runLinks));

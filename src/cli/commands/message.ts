@@ -1,0 +1,57 @@
+import { ProblemError, UsageError } from '../../core/errors.js';
+import { normalizeEmail } from '../../core/email.js';
+import { holderName, type Holder } from '../../core/types.js';
+import { createMailer, senderAddress } from '../../mail/mailer.js';
+import { CUSTOMER_TEMPLATES, customerMessage, type CustomerTemplate } from '../../mail/templates.js';
+import { appendAudit } from '../../store/audit.js';
+import { getCompany } from '../../store/company.js';
+import { findHoldersByEmailKey, findHoldersOfAccounts } from '../../store/holders.js';
+import { immediateTransaction } from '../../store/immediate-transaction.js';
+import type { CommandResult } from '../command-result.js';
+import type { Context } from '../context.js';
+import { requireWellFormed } from './reset.js';
+
+/** `message <email> --template …`: customer instructions to paste, or to email with --send. */
+export async function runMessage(ctx: Context, email: string, options: { template: string; send?: boolean }): Promise<CommandResult> {
+  if (!(CUSTOMER_TEMPLATES as readonly string[]).includes(options.template)) {
+    throw new UsageError(`--template must be one of ${CUSTOMER_TEMPLATES.join(', ')}, got "${options.template}".`);
+  }
+  const template = options.template as CustomerTemplate;
+  requireWellFormed(email);
+  const store = await ctx.openStore();
+  try {
+    const company = await getCompany(store.db);
+    const sender = senderAddress(ctx.io.env, company);
+    const holders = await findHoldersByEmailKey(store.db, normalizeEmail(email));
+    // grant-access is for the primary: only they can give a secondary holder login access.
+    let recipient: Holder | undefined = holders[0];
+    if (template === 'grant-access' && holders.length > 0) {
+      const accountIds = [...new Set(holders.map((h) => h.accountId))];
+      if (accountIds.length > 1) throw new ProblemError(`${normalizeEmail(email)} is in ${accountIds.length} accounts; fix that first (enrollsy-help fix-conflict), then send grant-access to the right primary.`);
+      recipient = (await findHoldersOfAccounts(store.db, accountIds)).find((h) => h.role === 'primary');
+      if (!recipient?.email) throw new ProblemError(`The primary holder of account ${accountIds[0]} has no email address: read the instructions to them instead (run without --send to see them).`);
+    }
+    const to = recipient?.email ?? email.trim();
+    const message = customerMessage(template, { company, recipientName: recipient ? holderName(recipient) : null, sender });
+    const json = { template, to, subject: message.subject, text: message.text, html: message.html, delivery: null as null | { transport: string; messageId: string } };
+    if (!options.send) {
+      const note = recipient && recipient.emailKey !== normalizeEmail(email) ? `\n(For the primary holder, ${holderName(recipient)} <${to}>.)` : '';
+      return { exitCode: 0, json, text: `Subject: ${message.subject}\n\n${message.text}${note}` };
+    }
+    if (!recipient) throw new ProblemError(`No holder uses ${normalizeEmail(email)}; nothing was sent. Check the address with \`enrollsy-help diagnose ${email.trim()}\`.`);
+    const mailer = createMailer({ env: ctx.io.env, storePath: store.path });
+    try {
+      const sent = await mailer.send({ to, from: sender, ...message });
+      const now = ctx.clock.now();
+      await immediateTransaction(store, (trx) =>
+        appendAudit(trx, { at: now.toISOString(), action: 'message.sent', accountId: recipient.accountId, emailKey: normalizeEmail(to), details: { template, to, transport: sent.transport, messageId: sent.messageId } }),
+      );
+      json.delivery = { transport: sent.transport, messageId: sent.messageId };
+      return { exitCode: 0, json, text: `${ctx.out.green('✔')} "${message.subject}" sent to ${to} via ${sent.transport === 'outbox' ? `the outbox: ${sent.location}` : `SMTP (${sent.location})`}.` };
+    } finally {
+      mailer.close();
+    }
+  } finally {
+    await store.close();
+  }
+}
