@@ -139,6 +139,32 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
     .action(lazy(async () => (await import('./commands/message.js')).runMessage));
 
   program
+    .command('conflicts')
+    .description('find addresses used in more than one account: the whole store, or the given addresses')
+    .argument('[email...]', 'addresses to check (default: scan the whole store)')
+    .option('--file <path>', 'check the addresses in a file, one per line (- for stdin; blank lines and # comments ignored)')
+    .option('--csv', 'one CSV row per (conflicting address, account, holder)')
+    .action(lazy(async () => (await import('./commands/conflicts.js')).runConflicts));
+
+  program
+    .command('fix-conflict')
+    .description('keep an address in one account; remove or change it in the others (one transaction, audited)')
+    .argument('<email>', 'the address used in more than one account')
+    .option('--keep <accountId>', 'the account that keeps the address')
+    .option('--delete', 'remove the address from the other accounts')
+    .option('--change-to <new-email>', 'change it to this address in the other account')
+    .option('--only <accountId>', 'fix only this one of the other accounts')
+    .option('--dry-run', 'show what would change; change nothing (exit 0 if it would apply, 2 if refused)')
+    .action(lazy(async () => (await import('./commands/fix-conflict.js')).runFixConflict));
+
+  program
+    .command('audit')
+    .description('what was changed or issued, newest first')
+    .option('--email <email>', 'only entries about this address')
+    .option('--since <date-or-time>', 'only entries at or after this ISO 8601 date or time')
+    .action(lazy(async () => (await import('./commands/audit.js')).runAudit));
+
+  program
     .command('links')
     .description("print the company's Account Sign-In link, Account Password Reset link and website embed")
     .action(lazy(async () => (await import('./commands/links.js')).runLinks));

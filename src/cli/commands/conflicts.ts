@@ -1,0 +1,126 @@
+import { createReadStream, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { csvRow } from '../../core/csv-row.js';
+import { UsageError } from '../../core/errors.js';
+import { emailProblem, normalizeEmail, shortForMessage } from '../../core/email.js';
+import { checkConflicts, scanAllConflicts, type ConflictFindings, type SharedAddress } from '../../store/find-conflicts.js';
+import { startSpinner } from '../../ui/spinner.js';
+import type { CommandResult } from '../command-result.js';
+import type { Context } from '../context.js';
+
+/** Flags of `conflicts`. */
+export interface ConflictsOptions {
+  file?: string;
+  csv?: boolean;
+}
+
+/** A line the check could not use. */
+export interface InvalidLine {
+  line: number;
+  value: string;
+}
+
+// Reads addresses one per line, skipping blank lines and # comments; malformed lines are set aside.
+async function readAddresses(input: Readable, onLine: (count: number) => void): Promise<{ keys: string[]; given: number; invalid: InvalidLine[] }> {
+  const keys: string[] = [];
+  const invalid: InvalidLine[] = [];
+  let line = 0;
+  let given = 0;
+  for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
+    line++;
+    const value = raw.replace(/^\uFEFF/, '').trim();
+    if (value === '' || value.startsWith('#')) continue;
+    given++;
+    if (emailProblem(value) !== null) invalid.push({ line, value: shortForMessage(value, 200) });
+    else keys.push(normalizeEmail(value));
+    if (given % 10000 === 0) onLine(given);
+  }
+  return { keys, given, invalid };
+}
+
+function renderShared(ctx: Context, shared: SharedAddress, mark: string): string {
+  const lines = [`${mark} ${ctx.out.bold(shared.normalizedEmail)}: ${shared.accounts.length > 1 ? `${shared.accounts.length} accounts` : `${shared.accounts[0]!.holders.length} holders of one account (allowed)`}`];
+  for (const account of shared.accounts) {
+    lines.push(`    ${account.accountName} (${account.accountId}): ${account.holders.map((h) => `${h.role} ${h.name} <${h.email}>`).join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+function renderText(ctx: Context, checked: number, findings: ConflictFindings, invalid: InvalidLine[]): string {
+  const lines: string[] = [];
+  for (const conflict of findings.conflicts) lines.push(renderShared(ctx, conflict, ctx.out.red('✖')));
+  for (const shared of findings.sharedWithinAccount) lines.push(renderShared(ctx, shared, ctx.out.yellow('!')));
+  for (const bad of invalid) lines.push(`${ctx.out.red('✖')} line ${bad.line}: "${bad.value}" is not a well-formed address`);
+  const n = findings.conflicts.length;
+  lines.push(
+    '',
+    `Checked ${checked.toLocaleString('en-US')} address${checked === 1 ? '' : 'es'}: ${n === 0 ? ctx.out.green('no conflicts') : ctx.out.red(`${n.toLocaleString('en-US')} used in more than one account`)}` +
+      (invalid.length > 0 ? `, ${invalid.length} invalid line${invalid.length === 1 ? '' : 's'}` : '') +
+      (findings.sharedWithinAccount.length > 0 ? `, ${findings.sharedWithinAccount.length} shared within one account (allowed)` : '') +
+      '.',
+  );
+  if (n > 0) lines.push(`Fix each with: enrollsy-help fix-conflict <email> --keep <accountId> --delete (or --change-to <new-email>)`);
+  return lines.join('\n');
+}
+
+function renderCsv(findings: ConflictFindings): string {
+  const rows = [csvRow(['normalized_email', 'account_id', 'account_name', 'role', 'name', 'email'])];
+  for (const conflict of findings.conflicts) {
+    for (const account of conflict.accounts) {
+      for (const holder of account.holders) rows.push(csvRow([conflict.normalizedEmail, account.accountId, account.accountName, holder.role, holder.name, holder.email]));
+    }
+  }
+  return rows.join('\n');
+}
+
+/** `conflicts`: the whole store, or the given addresses (arguments, --file <path>, or --file - for stdin). */
+export async function runConflicts(ctx: Context, emails: string[], options: ConflictsOptions): Promise<CommandResult> {
+  if (options.csv && ctx.json) throw new UsageError('Choose one output: --json or --csv.');
+  if (options.file !== undefined && emails.length > 0) throw new UsageError('Give addresses as arguments or with --file, not both.');
+  if (options.file !== undefined && options.file !== '-') {
+    let isFile = false;
+    try {
+      isFile = statSync(options.file).isFile();
+    } catch {
+      throw new UsageError(`Cannot read ${options.file}: no such file. Give a file with one address per line, or --file - to read stdin.`);
+    }
+    if (!isFile) throw new UsageError(`${options.file} is not a file. Give a file with one address per line, or --file - to read stdin.`);
+  }
+  const store = await ctx.openStore();
+  const spinner = await startSpinner(ctx, 'Checking addresses…');
+  try {
+    let checked: number;
+    let findings: ConflictFindings;
+    let invalid: InvalidLine[] = [];
+    if (options.file === undefined && emails.length === 0) {
+      spinner.update('Scanning the whole store for addresses used in more than one account…');
+      ({ checked, ...findings } = scanAllConflicts(store));
+    } else {
+      let keys: string[];
+      if (options.file !== undefined) {
+        const input = options.file === '-' ? ctx.io.stdin : createReadStream(options.file);
+        let given: number;
+        ({ keys, given, invalid } = await readAddresses(input, (count) => spinner.update(`Reading addresses… ${count.toLocaleString('en-US')}`)));
+        checked = given;
+      } else {
+        keys = [];
+        emails.forEach((email, i) => (emailProblem(email) === null ? keys.push(normalizeEmail(email)) : invalid.push({ line: i + 1, value: shortForMessage(email, 200) })));
+        checked = emails.length;
+      }
+      spinner.update(`Checking ${keys.length.toLocaleString('en-US')} addresses…`);
+      findings = checkConflicts(store, keys);
+    }
+    spinner.stop();
+    const exitCode = findings.conflicts.length > 0 || invalid.length > 0 ? 1 : 0;
+    if (options.csv && invalid.length > 0) for (const bad of invalid) ctx.notice(`✖ line ${bad.line}: "${bad.value}" is not a well-formed address`);
+    return {
+      exitCode,
+      json: { checked, conflicts: findings.conflicts, invalid, sharedWithinAccount: findings.sharedWithinAccount },
+      text: options.csv ? renderCsv(findings) : renderText(ctx, checked, findings, invalid),
+    };
+  } finally {
+    spinner.stop();
+    await store.close();
+  }
+}

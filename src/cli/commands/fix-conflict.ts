@@ -1,0 +1,135 @@
+import { UsageError } from '../../core/errors.js';
+import { emailProblem, normalizeEmail } from '../../core/email.js';
+import { groupByAccount } from '../../core/group-by-account.js';
+import { planConflictFix, type ConflictFixPlan } from '../../core/plan-conflict-fix.js';
+import { holderName } from '../../core/types.js';
+import { accountsUsingKeys } from '../../store/accounts-using.js';
+import { applyConflictFix } from '../../store/apply-conflict-fix.js';
+import { findHoldersByEmailKey } from '../../store/holders.js';
+import { terminalPrompter } from '../../ui/prompts.js';
+import type { CommandResult } from '../command-result.js';
+import type { Context } from '../context.js';
+import { requireWellFormed } from './reset.js';
+
+/** Flags of `fix-conflict`. */
+export interface FixConflictOptions {
+  keep?: string;
+  delete?: boolean;
+  changeTo?: string;
+  only?: string;
+  dryRun?: boolean;
+}
+
+function planJson(plan: ConflictFixPlan, applied: boolean, dryRun: boolean) {
+  return {
+    normalizedEmail: plan.emailKey,
+    keep: plan.keep,
+    action: plan.action,
+    newEmail: plan.newEmail,
+    dryRun,
+    applied,
+    changes: plan.targets.map((t) => ({
+      accountId: t.accountId,
+      accountName: t.accountName,
+      holders: t.holders.map((h) => ({ role: h.role, name: holderName(h), before: h.email, after: plan.newEmail })),
+    })),
+    untouched: plan.untouched,
+    primariesLeftWithoutAddress: plan.primariesLeftWithoutAddress.map((h) => ({ accountId: h.accountId, name: holderName(h) })),
+  };
+}
+
+function renderPlan(ctx: Context, plan: ConflictFixPlan): string {
+  const lines = [`Keep ${ctx.out.bold(plan.emailKey)} in account ${plan.keep}; ${plan.action === 'delete' ? 'remove it from' : `change it to ${ctx.out.bold(plan.newEmail!)} in`}:`];
+  for (const target of plan.targets) {
+    for (const h of target.holders) lines.push(`    ${target.accountName} (${target.accountId}) ${h.role} ${holderName(h)}: ${h.email} → ${plan.newEmail ?? '(no email)'}`);
+  }
+  if (plan.untouched.length > 0) lines.push(`    (left as they are, because of --only: ${plan.untouched.join(', ')}; the conflict remains there)`);
+  for (const primary of plan.primariesLeftWithoutAddress) {
+    lines.push(ctx.out.yellow(`    ! ${holderName(primary)} is the primary of ${primary.accountId}: without an address that account can receive no reset emails.`));
+  }
+  return lines.join('\n');
+}
+
+/**
+ * `fix-conflict <email> --keep <id> (--delete | --change-to <new> [--only <id>])`: one transaction,
+ * audit-logged. Asks for what is missing on a terminal; in scripts a missing decision is exit 2.
+ */
+export async function runFixConflict(ctx: Context, email: string, options: FixConflictOptions): Promise<CommandResult> {
+  requireWellFormed(email);
+  if (options.delete && options.changeTo !== undefined) throw new UsageError('Choose one: --delete or --change-to <new-email>.');
+  if (options.changeTo !== undefined && emailProblem(options.changeTo) !== null) {
+    throw new UsageError(`--change-to: "${options.changeTo}" is not a valid address (${emailProblem(options.changeTo)}). Nothing was changed.`);
+  }
+  if (options.only !== undefined && options.changeTo === undefined && !options.delete && !ctx.interactive) {
+    throw new UsageError('--only goes with --delete or --change-to.');
+  }
+  const store = await ctx.openStore();
+  try {
+    const emailKey = normalizeEmail(email);
+    const holders = await findHoldersByEmailKey(store.db, emailKey);
+    const accounts = groupByAccount(holders);
+    let { keep, only, changeTo } = options;
+    let action: 'delete' | 'change' | undefined = options.delete ? 'delete' : changeTo !== undefined ? 'change' : undefined;
+    const asked = keep === undefined || action === undefined;
+    if (asked && accounts.size > 1) {
+      if (!ctx.interactive) {
+        throw new UsageError(
+          `Say which account keeps the address and what happens elsewhere: --keep <${[...accounts.keys()].join('|')}> and --delete or --change-to <new-email> (no terminal to ask on).`,
+        );
+      }
+      const ask = await terminalPrompter(ctx.io);
+      ctx.print(`${ctx.out.bold(emailKey)} is used in ${accounts.size} accounts:`);
+      for (const [id, hs] of accounts) ctx.print(`    ${hs[0]!.accountName} (${id}): ${hs.map((h) => `${h.role} ${holderName(h)} <${h.email}>`).join(', ')}`);
+      keep ??= await ask.select('Which account keeps the address?', [...accounts.entries()].map(([id, hs]) => ({ name: `${hs[0]!.accountName} (${id})`, value: id })));
+      action ??= await ask.select<'delete' | 'change'>('What happens to it in the other accounts?', [
+        { name: 'Remove it (the holders keep their names, without an email)', value: 'delete' },
+        { name: 'Change it to another address (one account)', value: 'change' },
+      ]);
+      const others = [...accounts.keys()].filter((id) => id !== keep);
+      if (action === 'change') {
+        if (only === undefined && others.length > 1) only = await ask.select('Which account gets the new address?', others.map((id) => ({ name: `${accounts.get(id)![0]!.accountName} (${id})`, value: id })));
+        changeTo ??= await ask.input('New address:', (value) => (emailProblem(value) === null ? true : `Not a valid address: ${emailProblem(value)}.`));
+      }
+    }
+    if (keep === undefined || action === undefined) {
+      if (accounts.size <= 1) {
+        return { exitCode: 0, json: { normalizedEmail: emailKey, applied: false, changes: [] }, text: `${ctx.out.green('✔')} ${emailKey} is not in more than one account: nothing to fix.` };
+      }
+      throw new UsageError('Give --keep <accountId> and --delete or --change-to <new-email>.');
+    }
+    const newKey = changeTo === undefined ? null : normalizeEmail(changeTo);
+    const using = newKey === null ? [] : ((await accountsUsingKeys(store.db, [newKey])).get(newKey) ?? []);
+    const plan = planConflictFix({ email, keep, action, newEmail: changeTo, only }, holders, using);
+    if (plan.targets.length === 0) {
+      return { exitCode: 0, json: planJson(plan, false, options.dryRun === true), text: `${ctx.out.green('✔')} Only account ${keep} uses ${emailKey}: nothing to fix.` };
+    }
+    const description = renderPlan(ctx, plan);
+    if (options.dryRun) {
+      const needsYes = plan.primariesLeftWithoutAddress.length > 0 && !ctx.yes;
+      return {
+        exitCode: 0,
+        json: { ...planJson(plan, false, true), needsConfirmation: needsYes },
+        text: `${ctx.out.cyan('i')} Dry run, nothing changed. The fix would:\n${description}${needsYes ? '\n    (removing a primary\'s address needs --yes, or a confirmation on a terminal)' : ''}`,
+      };
+    }
+    const mustConfirm = asked || plan.primariesLeftWithoutAddress.length > 0;
+    if (mustConfirm && !ctx.yes) {
+      if (!ctx.interactive) {
+        throw new UsageError(`This removes the only address of a primary holder (${plan.primariesLeftWithoutAddress.map(holderName).join(', ')}), so that account can receive no reset emails. Pass --yes to confirm. Nothing was changed.`);
+      }
+      ctx.print(description);
+      const ask = await terminalPrompter(ctx.io);
+      if (!(await ask.confirm('Apply this change?', false))) {
+        return { exitCode: 0, json: planJson(plan, false, false), text: 'Nothing was changed.' };
+      }
+    }
+    const { holdersChanged } = await applyConflictFix(store, plan, ctx.clock.now());
+    return {
+      exitCode: 0,
+      json: planJson(plan, true, false),
+      text: `${mustConfirm && !ctx.yes ? '' : `${description}\n`}${ctx.out.green('✔')} Changed ${holdersChanged} holder${holdersChanged === 1 ? '' : 's'}; recorded in the audit log (enrollsy-help audit --email ${emailKey}).`,
+    };
+  } finally {
+    await store.close();
+  }
+}

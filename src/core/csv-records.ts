@@ -1,0 +1,276 @@
+import { Buffer, isAscii } from 'node:buffer';
+
+/** One CSV record: its fields and the physical line (1-based) where it starts. */
+export interface CsvRecord {
+  line: number;
+  fields: string[];
+}
+
+/** A malformed CSV (unterminated quote, a quote in the middle of an unquoted field...). */
+export class CsvSyntaxError extends Error {
+  constructor(
+    message: string,
+    /** The line where the offending record starts, so the caller can point the user at it. */
+    readonly line: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+const COMMA = 44;
+const BOM = 0xfeff;
+
+// Parser states. The machine has to be resumable at any character, because chunk boundaries
+// fall anywhere (inside a field, between a CR and its LF, between a quote and its escape).
+const RECORD_START = 0; // nothing of the next record read yet; empty lines are skipped here
+const FIELD_START = 1; // after a separator (or at the first character of a record)
+const UNQUOTED = 2;
+const QUOTED = 3;
+const QUOTE_SEEN = 4; // a quote inside a quoted field: an escape ("") or the closing quote
+const AFTER_CR = 5; // a CR ended a line; swallow a following LF so CRLF counts once
+
+const FIX_QUOTES = 'put the whole field in double quotes and write each " inside it as ""';
+
+/** Incremental RFC 4180 state machine; state lives in fields so a chunk can end anywhere. */
+class CsvParser {
+  private state = RECORD_START;
+  private fields: string[] = [];
+  /** The field in progress when the previous chunk ended mid-field (unquoted text or unescaped quoted text). */
+  private partial = '';
+  private line = 1;
+  private recordLine = 1;
+  private fieldLine = 1;
+  /** A quoted field's text ended a chunk with CR (already counted), so a leading LF must not count again. */
+  private quotedCR = false;
+  error: CsvSyntaxError | undefined;
+
+  /** Parses `s`, appending finished records to `out`; on bad input sets `error` and stops. */
+  feed(s: string, out: CsvRecord[]): void {
+    // Locals instead of `this.` in the hot loop: measurably faster in V8.
+    let state = this.state;
+    let fields = this.fields;
+    let partial = this.partial;
+    let line = this.line;
+    let recordLine = this.recordLine;
+    const n = s.length;
+    let i = 0;
+    loop: while (i < n) {
+      switch (state) {
+        case RECORD_START: {
+          const c = s.charCodeAt(i);
+          if (c === LF) {
+            line++;
+            i++;
+          } else if (c === CR) {
+            line++;
+            i++;
+            state = AFTER_CR;
+          } else {
+            recordLine = line;
+            state = FIELD_START;
+          }
+          break;
+        }
+        case FIELD_START:
+        case UNQUOTED: {
+          if (state === FIELD_START) {
+            if (s.charCodeAt(i) === QUOTE) {
+              i++;
+              this.fieldLine = line;
+              state = QUOTED;
+              break;
+            }
+            state = UNQUOTED;
+          }
+          let j = i;
+          let c = 0;
+          while (j < n) {
+            c = s.charCodeAt(j);
+            // All four special characters are <= 44, so most characters cost one comparison.
+            if (c <= COMMA && (c === COMMA || c === LF || c === CR || c === QUOTE)) break;
+            j++;
+          }
+          if (j === n) {
+            partial += s.slice(i, n);
+            i = n;
+            break;
+          }
+          if (c === QUOTE) {
+            this.fail(
+              `stray " in unquoted field ${fields.length + 1} of the record on line ${recordLine}: ${FIX_QUOTES}`,
+              recordLine,
+            );
+            break loop;
+          }
+          fields.push(partial === '' ? s.slice(i, j) : partial + s.slice(i, j));
+          partial = '';
+          i = j + 1;
+          if (c === COMMA) {
+            state = FIELD_START;
+          } else {
+            out.push({ line: recordLine, fields });
+            fields = [];
+            line++;
+            state = c === CR ? AFTER_CR : RECORD_START;
+          }
+          break;
+        }
+        case QUOTED: {
+          let j = i;
+          if (this.quotedCR) {
+            this.quotedCR = false;
+            if (s.charCodeAt(j) === LF) j++;
+          }
+          let found = false;
+          while (j < n) {
+            const c = s.charCodeAt(j);
+            if (c <= QUOTE) {
+              if (c === QUOTE) {
+                found = true;
+                break;
+              }
+              if (c === LF) {
+                line++;
+              } else if (c === CR) {
+                line++;
+                if (j + 1 === n) this.quotedCR = true;
+                else if (s.charCodeAt(j + 1) === LF) j++;
+              }
+            }
+            j++;
+          }
+          partial += s.slice(i, j);
+          if (!found) {
+            i = n;
+            break;
+          }
+          i = j + 1;
+          state = QUOTE_SEEN;
+          break;
+        }
+        case QUOTE_SEEN: {
+          const c = s.charCodeAt(i);
+          if (c === QUOTE) {
+            partial += '"';
+            i++;
+            state = QUOTED;
+          } else if (c === COMMA) {
+            fields.push(partial);
+            partial = '';
+            i++;
+            state = FIELD_START;
+          } else if (c === LF || c === CR) {
+            fields.push(partial);
+            partial = '';
+            out.push({ line: recordLine, fields });
+            fields = [];
+            line++;
+            i++;
+            state = c === CR ? AFTER_CR : RECORD_START;
+          } else {
+            this.fail(
+              `unexpected text after the closing " of field ${fields.length + 1} in the record on line ${recordLine}: ${FIX_QUOTES}`,
+              recordLine,
+            );
+            break loop;
+          }
+          break;
+        }
+        case AFTER_CR:
+          if (s.charCodeAt(i) === LF) i++;
+          state = RECORD_START;
+          break;
+      }
+    }
+    this.state = state;
+    this.fields = fields;
+    this.partial = partial;
+    this.line = line;
+    this.recordLine = recordLine;
+  }
+
+  /** Finishes the input: emits a record that had no final line break, or reports an open quote. */
+  end(out: CsvRecord[]): void {
+    if (this.error) return;
+    switch (this.state) {
+      case QUOTED: {
+        const where =
+          this.fieldLine === this.recordLine
+            ? `line ${this.fieldLine}`
+            : `line ${this.fieldLine} (in the record that starts on line ${this.recordLine})`;
+        this.fail(
+          `unterminated quoted field starting on ${where}, field ${this.fields.length + 1}: ` +
+            'add the closing " at the end of the field, and write each " inside it as ""',
+          this.recordLine,
+        );
+        return;
+      }
+      case FIELD_START: // the input ended right after a separator: the last field is empty
+      case UNQUOTED:
+      case QUOTE_SEEN:
+        this.fields.push(this.partial);
+        out.push({ line: this.recordLine, fields: this.fields });
+        this.fields = [];
+        this.partial = '';
+        this.state = RECORD_START;
+        return;
+    }
+  }
+
+  private fail(message: string, line: number): void {
+    this.error = new CsvSyntaxError(message, line);
+  }
+}
+
+/** Streams RFC 4180 records out of byte/string chunks (e.g. fs.createReadStream or process.stdin). */
+export async function* csvRecords(source: AsyncIterable<string | Buffer>): AsyncGenerator<CsvRecord> {
+  const parser = new CsvParser();
+  // Streaming decode, since a chunk may end in the middle of a multi-byte character. The BOM
+  // is stripped by hand (ignoreBOM) so string sources get the same treatment as byte sources.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  // True when the decoder holds no half-read character; then an all-ASCII chunk can skip it.
+  let decoderEmpty = true;
+  let started = false;
+  const out: CsvRecord[] = [];
+
+  const feed = (text: string): void => {
+    if (!started) {
+      if (text.length === 0) return;
+      started = true;
+      if (text.charCodeAt(0) === BOM) text = text.slice(1);
+    }
+    parser.feed(text, out);
+  };
+
+  for await (const chunk of source) {
+    if (typeof chunk === 'string') {
+      // Bytes left half-decoded before a string chunk can't be completed by it; flush them first.
+      if (!decoderEmpty) {
+        feed(decoder.decode());
+        decoderEmpty = true;
+      }
+      feed(chunk);
+    } else if (decoderEmpty && Buffer.isBuffer(chunk) && isAscii(chunk)) {
+      // Streaming TextDecoder is ~7x slower than this on ASCII, which is most CSV exports.
+      feed(chunk.toString('latin1'));
+    } else {
+      feed(decoder.decode(chunk, { stream: true }));
+      // An ASCII last byte completes (or invalidates) any pending sequence, so nothing is left over.
+      if (chunk.length > 0) decoderEmpty = chunk[chunk.length - 1]! < 0x80;
+    }
+    // Records are parsed a chunk at a time and then yielded one by one: the parsing loop stays
+    // synchronous and tight, and at most one chunk's worth of records is held.
+    for (let k = 0; k < out.length; k++) yield out[k]!;
+    out.length = 0;
+    if (parser.error) throw parser.error;
+  }
+  if (!decoderEmpty) feed(decoder.decode());
+  parser.end(out);
+  for (let k = 0; k < out.length; k++) yield out[k]!;
+  out.length = 0;
+  if (parser.error) throw parser.error;
+}
