@@ -38,7 +38,7 @@ export function resolveResetRecipient(input: ResetRecipientInput): ResetRecipien
       ok: false,
       problem: 'conflict',
       reason: `This address is used in ${accounts.size} accounts, so its login cannot work and no reset email can be sent.`,
-      fix: 'Fix the duplicate first: `enrollsy-help fix-conflict <email> --keep <accountId> --delete`.',
+      fix: `Fix the duplicate first: \`enrollsy-help fix-conflict ${input.emailKey} --keep <accountId> --delete\`.`,
     };
   }
   const primary = input.accountHolders.find((h) => h.role === 'primary');
