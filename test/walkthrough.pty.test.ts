@@ -94,4 +94,44 @@ describe('diagnose walkthrough in a terminal', () => {
     expect(sqlite.prepare("select count(*) as n from audit_log where action like 'conflict.%'").get()).toEqual({ n: 0 });
     sqlite.close();
   }, 30000);
+
+  it('an unknown address offers the nearest stored one and carries on with it', async () => {
+    session = start('ana.ortiz@gmial.com');
+    let screen = await session.waitFor('Did the customer mean one of these?');
+    expect(screen).toContain('No holder uses this address');
+    expect(screen).toContain('ana.ortiz@gmail.com');
+    session.send('Enter');
+    screen = await session.waitFor('How did you try to get to the Enrollsy sign-in page?');
+    expect(screen).toContain('Ortiz Family (A1009)');
+    expect(screen).toContain('✔ Address is in one account only');
+    session.send('C-c');
+    expect(await session.waitFor('EXIT=')).toContain('EXIT=130');
+  }, 30000);
+});
+
+describe('fix-conflict in a terminal', () => {
+  it('asks which account keeps the address and what to do, confirms, then writes', async () => {
+    session = TmuxSession.start(`cd '${repoRoot}' && node bin/enrollsy-help.js --db '${db}' fix-conflict pat.brown@example.com`, { NO_COLOR: '1' });
+    let screen = await session.waitFor('Which account keeps the address?');
+    expect(screen).toContain('Brown Family (A1005): primary Pat Brown');
+    session.send('Enter'); // A1005 keeps it
+    await session.waitFor('What happens to it in the other accounts?');
+    session.send('Down', 'Enter'); // change it
+    await session.waitFor('New address:');
+    session.send('pat@@bad', 'Enter');
+    await session.waitFor('Not a valid address');
+    session.send('BSpace', 'BSpace', 'BSpace', 'BSpace', 'BSpace', 'BSpace', 'BSpace', 'BSpace', 'robin.pat@example.com', 'Enter');
+    screen = await session.waitFor('Apply this change?');
+    expect(screen).toContain('Green Family (A1006) secondary Pat Brown: pat.brown@example.com → robin.pat@example.com');
+    session.send('y', 'Enter');
+    screen = await session.waitFor('EXIT=');
+    expect(screen).toContain('Changed 1 holder');
+    expect(screen).toContain('EXIT=0');
+    const sqlite = new Database(db, { readonly: true });
+    expect(sqlite.prepare("select account_id, email from holders where email_key in ('pat.brown@example.com', 'robin.pat@example.com') order by account_id").all()).toEqual([
+      { account_id: 'A1005', email: 'pat.brown@example.com' },
+      { account_id: 'A1006', email: 'robin.pat@example.com' },
+    ]);
+    sqlite.close();
+  }, 30000);
 });
