@@ -50,7 +50,7 @@ class CsvParser {
 
   /** Parses `s`, appending finished records to `out`; on bad input sets `error` and stops. */
   feed(s: string, out: CsvRecord[]): void {
-    // Locals instead of `this.` in the hot loop: measurably faster in V8.
+    // Hot state in locals rather than `this.` so V8 can keep it in registers; written back at the end.
     let state = this.state;
     let fields = this.fields;
     let partial = this.partial;
@@ -86,36 +86,42 @@ class CsvParser {
             }
             state = UNQUOTED;
           }
-          let j = i;
-          let c = 0;
-          while (j < n) {
-            c = s.charCodeAt(j);
-            // All four special characters are <= 44, so most characters cost one comparison.
-            if (c <= COMMA && (c === COMMA || c === LF || c === CR || c === QUOTE)) break;
-            j++;
-          }
-          if (j === n) {
-            partial += s.slice(i, n);
-            i = n;
-            break;
-          }
-          if (c === QUOTE) {
-            this.fail(
-              `stray " in unquoted field ${fields.length + 1} of the record on line ${recordLine}: ${FIX_QUOTES}`,
-              recordLine,
-            );
-            break loop;
-          }
-          fields.push(partial === '' ? s.slice(i, j) : partial + s.slice(i, j));
-          partial = '';
-          i = j + 1;
-          if (c === COMMA) {
-            state = FIELD_START;
-          } else {
-            out.push({ line: recordLine, fields });
-            fields = [];
-            line++;
-            state = c === CR ? AFTER_CR : RECORD_START;
+          // Consecutive unquoted fields are scanned here without going back through the switch.
+          for (;;) {
+            let j = i;
+            let c = 0;
+            while (j < n) {
+              c = s.charCodeAt(j);
+              // All four special characters are <= 44, so most characters cost one comparison.
+              if (c <= COMMA && (c === COMMA || c === LF || c === CR || c === QUOTE)) break;
+              j++;
+            }
+            if (j === n) {
+              partial += s.slice(i, n);
+              i = n;
+              break;
+            }
+            if (c === QUOTE) {
+              this.fail(
+                `stray " in unquoted field ${fields.length + 1} of the record on line ${recordLine}: ${FIX_QUOTES}`,
+                recordLine,
+              );
+              break loop;
+            }
+            fields.push(partial === '' ? s.slice(i, j) : partial + s.slice(i, j));
+            partial = '';
+            i = j + 1;
+            if (c !== COMMA) {
+              out.push({ line: recordLine, fields });
+              fields = [];
+              line++;
+              state = c === CR ? AFTER_CR : RECORD_START;
+              break;
+            }
+            if (i === n || s.charCodeAt(i) === QUOTE) {
+              state = FIELD_START;
+              break;
+            }
           }
           break;
         }
@@ -173,7 +179,8 @@ class CsvParser {
             state = c === CR ? AFTER_CR : RECORD_START;
           } else {
             this.fail(
-              `unexpected text after the closing " of field ${fields.length + 1} in the record on line ${recordLine}: ${FIX_QUOTES}`,
+              `unexpected text after the closing " of field ${fields.length + 1} ` +
+                `in the record on line ${recordLine}: ${FIX_QUOTES}`,
               recordLine,
             );
             break loop;
