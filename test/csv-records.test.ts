@@ -129,11 +129,12 @@ describe('csvRecords: lines and input edges', () => {
     expect(await parseChunks(['', '\uFEFFemail\n', '\uFEFFx\n'])).toEqual(expected);
   });
 
-  it('decodes invalid UTF-8 to U+FFFD instead of losing or merging bytes', async () => {
+  it('refuses invalid UTF-8 (a Latin-1 export) instead of storing U+FFFD, naming the line', async () => {
     // The second chunk is pure ASCII but must still go through the decoder holding 0xC3.
-    expect(await parseChunks([Buffer.from([0x61, 0xc3]), Buffer.from('b\n')])).toEqual([rec(1, 'a\uFFFDb')]);
-    expect(await parseChunks([Buffer.from([0x61, 0xc3])])).toEqual([rec(1, 'a\uFFFD')]);
-    expect(await parseChunks([Buffer.from([0x61, 0xc3]), 'b\n'])).toEqual([rec(1, 'a\uFFFDb')]);
+    await expect(parseChunks([Buffer.from([0x61, 0xc3]), Buffer.from('b\n')])).rejects.toThrow(CsvSyntaxError);
+    await expect(parseChunks([Buffer.from([0x61, 0xc3])])).rejects.toThrow(/not UTF-8/);
+    await expect(parseChunks([Buffer.from([0x61, 0xc3]), 'b\n'])).rejects.toThrow(/not UTF-8/);
+    await expect(parseChunks([Buffer.from('a,b\nc,d\nM\xfcller\n', 'latin1')])).rejects.toMatchObject({ line: 3 });
   });
 });
 
@@ -300,9 +301,18 @@ describe('csvRecords: properties', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(byte, { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 8 }), async (values, cuts) => {
         const bytes = Buffer.from(values);
-        const whole = await outcome([bytes]);
-        expect(await outcome(cutAt(bytes, cuts.map((cut) => cut % (bytes.length + 1))))).toEqual(whole);
-        expect(await outcome(oneByteBuffers(bytes))).toEqual(whole);
+        const chunkings = [[bytes], cutAt(bytes, cuts.map((cut) => cut % (bytes.length + 1))), oneByteBuffers(bytes)];
+        const outcomes = await Promise.all(chunkings.map((chunks) => outcome(chunks)));
+        let validUtf8 = true;
+        try {
+          new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+        } catch {
+          validUtf8 = false;
+        }
+        // Invalid UTF-8 is refused however it is chunked (which error comes first may differ);
+        // valid input gives the same records or the same error.
+        if (validUtf8) for (const result of outcomes) expect(result).toEqual(outcomes[0]);
+        else for (const result of outcomes) expect(result).toHaveProperty('error');
       }),
       { numRuns: 300 },
     );

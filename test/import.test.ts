@@ -133,3 +133,20 @@ describe('import', () => {
     expect(csv).toContain('@gmial.com'); // a mistyped address
   });
 });
+
+describe('import encoding', () => {
+  it('refuses a file that is not UTF-8 instead of storing garbled names', async () => {
+    const { dir: folder, cleanup: done } = tempDir();
+    try {
+      const store = join(folder, 's.db');
+      await runInProcess(['--db', store, 'init']);
+      const file = join(folder, 'latin1.csv');
+      writeFileSync(file, Buffer.from(`${HEADER}\nA1,M\xfcller,primary,Zo\xeb,M\xfcller,zoe@example.de,\n`, 'latin1'));
+      const result = await runInProcess(['--db', store, 'import', file]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/not UTF-8 text .*line 2/);
+    } finally {
+      done();
+    }
+  });
+});

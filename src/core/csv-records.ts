@@ -41,7 +41,8 @@ class CsvParser {
   private fields: string[] = [];
   /** The field in progress when the previous chunk ended mid-field (unquoted text or unescaped quoted text). */
   private partial = '';
-  private line = 1;
+  /** The physical line the parser has reached (for errors found outside it, such as bad UTF-8). */
+  line = 1;
   private recordLine = 1;
   private fieldLine = 1;
   /** A quoted field's text ended a chunk with CR (already counted), so a leading LF must not count again. */
@@ -238,11 +239,24 @@ export async function* csvRecords(source: AsyncIterable<string | Buffer>): Async
   const parser = new CsvParser();
   // Streaming decode, since a chunk may end in the middle of a multi-byte character. The BOM
   // is stripped by hand (ignoreBOM) so string sources get the same treatment as byte sources.
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
   // True when the decoder holds no half-read character; then an all-ASCII chunk can skip it.
   let decoderEmpty = true;
   let started = false;
   const out: CsvRecord[] = [];
+
+  // Invalid UTF-8 (say, a Latin-1 export) would silently turn names and addresses into U+FFFD.
+  const decode = (chunk?: Buffer, stream = false): string => {
+    try {
+      return decoder.decode(chunk, { stream });
+    } catch {
+      // Where in this chunk the bad bytes are, to name their line (best effort).
+      const lenient = chunk ? new TextDecoder('utf-8', { ignoreBOM: true }).decode(chunk) : '';
+      const before = lenient.slice(0, Math.max(0, lenient.indexOf('\uFFFD')));
+      const line = parser.line + (before.match(/\r\n|\r|\n/g)?.length ?? 0);
+      throw new CsvSyntaxError(`the file is not UTF-8 text (invalid bytes on line ${line}): export or save it as "CSV UTF-8" and import again`, line);
+    }
+  };
 
   const feed = (text: string): void => {
     if (!started) {
@@ -257,7 +271,7 @@ export async function* csvRecords(source: AsyncIterable<string | Buffer>): Async
     if (typeof chunk === 'string') {
       // Bytes left half-decoded before a string chunk can't be completed by it; flush them first.
       if (!decoderEmpty) {
-        feed(decoder.decode());
+        feed(decode());
         decoderEmpty = true;
       }
       feed(chunk);
@@ -265,7 +279,7 @@ export async function* csvRecords(source: AsyncIterable<string | Buffer>): Async
       // Streaming TextDecoder is ~7x slower than this on ASCII, which is most CSV exports.
       feed(chunk.toString('latin1'));
     } else {
-      feed(decoder.decode(chunk, { stream: true }));
+      feed(decode(chunk, true));
       // An ASCII last byte completes (or invalidates) any pending sequence, so nothing is left over.
       if (chunk.length > 0) decoderEmpty = chunk[chunk.length - 1]! < 0x80;
     }
@@ -275,7 +289,7 @@ export async function* csvRecords(source: AsyncIterable<string | Buffer>): Async
     out.length = 0;
     if (parser.error) throw parser.error;
   }
-  if (!decoderEmpty) feed(decoder.decode());
+  if (!decoderEmpty) feed(decode());
   parser.end(out);
   for (let k = 0; k < out.length; k++) yield out[k]!;
   out.length = 0;
