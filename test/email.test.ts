@@ -10,6 +10,14 @@ describe('normalizeEmail', () => {
     expect(normalizeEmail('ZOË@EXAMPLE.DE')).toBe('zoë@example.de');
   });
 
+  it('agrees with the full definition on any string (the ASCII fast path changes nothing)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom(' A@B.C ', 'Zoe\u0308@X.de', '\tX@Y.z')), (value) => {
+        expect(normalizeEmail(value)).toBe(value.trim().normalize('NFC').toLowerCase().normalize('NFC'));
+      }),
+    );
+  });
+
   it('is idempotent and ignores surrounding whitespace and case', () => {
     fc.assert(
       fc.property(fc.string(), (value) => {
