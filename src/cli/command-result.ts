@@ -5,6 +5,9 @@ export interface CommandResult {
   exitCode: ExitCodeValue;
   /** The one JSON document printed with --json. */
   json: unknown;
-  /** The human rendering printed otherwise (already coloured; empty when the command printed as it went). */
-  text: string;
+  /**
+   * The human rendering printed otherwise (already coloured; empty when the command printed as
+   * it went). A function when rendering is costly, so --json runs never pay for it.
+   */
+  text: string | (() => string);
 }

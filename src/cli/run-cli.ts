@@ -33,7 +33,10 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       const action = await load();
       const result = await action(context, ...args.slice(0, -1));
       if (context.json) io.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
-      else if (result.text !== '') context.print(result.text);
+      else {
+        const text = typeof result.text === 'function' ? result.text() : result.text;
+        if (text !== '') context.print(text);
+      }
       exitCode = result.exitCode;
     };
 

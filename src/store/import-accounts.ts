@@ -58,6 +58,8 @@ export async function importAccounts(
   // A larger page cache for the load keeps dirty pages out of the WAL until commit (bounded: 64 MiB).
   const cacheSize = sqlite.pragma('cache_size', { simple: true }) as number;
   sqlite.pragma('cache_size = -65536');
+  // The load writes; mapped pages would only make the resident memory grow with the store.
+  sqlite.pragma('mmap_size = 0');
   try {
     return await immediateTransaction(store, async (trx) => {
       const lastId = (sqlite.prepare('select coalesce(max(id), 0) as id from holders').get() as { id: number }).id;

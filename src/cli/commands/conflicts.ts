@@ -117,7 +117,7 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
     return {
       exitCode,
       json: { checked, conflicts: findings.conflicts, invalid, sharedWithinAccount: findings.sharedWithinAccount },
-      text: options.csv ? renderCsv(findings) : renderText(ctx, checked, findings, invalid),
+      text: () => (options.csv ? renderCsv(findings) : renderText(ctx, checked, findings, invalid)),
     };
   } finally {
     spinner.stop();
