@@ -77,20 +77,13 @@ export function scanAllConflicts(store: Store): ConflictFindings & { checked: nu
   return { checked: row.checked, ...detailsFor(store, JSON.parse(row.repeated) as string[]) };
 }
 
-/** Checks the given keys: a temp table joined on the index, then details for the shared ones. */
-export function checkConflicts(store: Store, keys: Iterable<string>): ConflictFindings {
-  const sqlite = store.sqlite;
-  sqlite.exec('create temp table if not exists wanted (email_key text primary key) without rowid; delete from temp.wanted;');
-  const insert = sqlite.prepare('insert or ignore into temp.wanted (email_key) values (?)');
-  sqlite.transaction(() => {
-    for (const key of keys) insert.run(key);
-  })();
-  const repeated = sqlite
+/** Checks the given keys in one query: they travel as one JSON array and are probed through the index. */
+export function checkConflicts(store: Store, keys: readonly string[]): ConflictFindings {
+  const { repeated } = store.sqlite
     .prepare(
       `select json_group_array(email_key) as repeated from (
-         select w.email_key from temp.wanted w join holders h on h.email_key = w.email_key group by w.email_key having count(*) > 1)`,
+         select email_key from holders where email_key in (select value from json_each(?)) group by email_key having count(*) > 1)`,
     )
-    .get() as { repeated: string };
-  sqlite.exec('delete from temp.wanted');
-  return detailsFor(store, JSON.parse(repeated.repeated) as string[]);
+    .get(JSON.stringify(keys)) as { repeated: string };
+  return detailsFor(store, JSON.parse(repeated) as string[]);
 }
