@@ -203,3 +203,19 @@ describe('reset under concurrency', () => {
     expect(verdicts.map((v) => JSON.parse(v.stdout).status).sort()).toEqual(['superseded', 'superseded', 'superseded', 'superseded', 'superseded', 'valid']);
   });
 });
+
+describe('reset while another writer holds the store', () => {
+  it('waits for the lock up to --lock-timeout, then exits 3 with nothing issued', async () => {
+    const holder = new Database(db);
+    holder.exec('begin immediate');
+    try {
+      const result = await runInProcess(['--db', db, '--lock-timeout', '200', 'reset', 'jane.doe@example.com', '--no-send'], { clock });
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/locked by another enrollsy-help.*--lock-timeout/);
+    } finally {
+      holder.exec('rollback');
+      holder.close();
+    }
+    expect(linkRows()).toHaveLength(0);
+  });
+});

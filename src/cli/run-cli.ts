@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Clock } from '../core/clock.js';
 import { CliError, ExitCode, InterruptedError, UsageError, type ExitCodeValue } from '../core/errors.js';
+import { storeErrorFrom } from '../store/store-error-from.js';
 import type { IO } from '../ui/io.js';
 import type { CommandResult } from './command-result.js';
 import type { Context, GlobalOptions } from './context.js';
@@ -50,7 +51,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
 }
 
 function report(error: unknown, where: { io: IO; json: boolean; debug: boolean; context: Context | undefined }): ExitCodeValue {
-  const failure = classify(error);
+  const failure = classify(error, where.context?.storePath);
   if (failure === 'help') return ExitCode.ok;
   const { io, json, debug } = where;
   if (json) {
@@ -65,13 +66,15 @@ function report(error: unknown, where: { io: IO; json: boolean; debug: boolean; 
   return failure.exitCode;
 }
 
-function classify(error: unknown): CliError | 'help' {
+function classify(error: unknown, storePath: string | undefined): CliError | 'help' {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 'help';
     return new UsageError(error.message.replace(/^error: /, ''));
   }
   if (error instanceof CliError) return error;
   if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) return new InterruptedError();
+  const storeFailure = storeErrorFrom(error, storePath ?? 'in use');
+  if (storeFailure instanceof CliError) return storeFailure;
   const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
   if (code.startsWith('SQLITE_')) {
     return new CliError(`The store could not be used (${code}); nothing was changed. Check the file, or rerun with --debug.`, ExitCode.store);
