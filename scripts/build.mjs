@@ -8,7 +8,10 @@ import { rmSync } from 'node:fs';
 const outdir = new URL('../dist/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { main: new URL('../src/cli/main.ts', import.meta.url).pathname },
+  entryPoints: {
+    main: new URL('../src/cli/main.ts', import.meta.url).pathname,
+    'import-worker': new URL('../src/store/import-worker.ts', import.meta.url).pathname,
+  },
   outdir,
   bundle: true,
   splitting: true,

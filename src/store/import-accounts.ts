@@ -1,9 +1,8 @@
-import { csvRecords, CsvSyntaxError } from '../core/csv-records.js';
+import { ACCOUNT_FIELDS, HOLDER_FIELDS, ImportFileError, type ImportBatch } from '../core/import-batches.js';
 import { UsageError } from '../core/errors.js';
-import { IMPORT_COLUMNS, readHeader, readImportRow, type ImportRow } from '../core/import-row.js';
 import { appendAudit } from './audit.js';
 import { immediateTransaction } from './immediate-transaction.js';
-import type { Store } from './open-store.js';
+import { MMAP_BYTES, type Store } from './open-store.js';
 
 /** A row the import refused, with the line where its record starts (header = line 1). */
 export interface RejectedRow {
@@ -33,21 +32,21 @@ export class ImportRejectedError extends UsageError {
   }
 }
 
-// Rows per multi-row INSERT: one call into SQLite per batch instead of per row (~35% faster).
-const BATCH = 50;
-const HOLDER_COLUMNS = 8;
+// Rows per multi-row INSERT: one call into SQLite per 50 rows instead of per row (~35% faster).
+const ROWS_PER_INSERT = 50;
+const H = HOLDER_FIELDS.length;
 
 /**
- * Imports an accounts export in one `begin immediate` transaction, streaming (memory stays flat):
- * valid rows go straight into `holders` in multi-row inserts, the accounts of the file into a
- * temp table; account-level rules run afterwards as set-based SQL. Each account of the file then
- * replaces the stored account with the same id. Into an empty store the indexes are built after
- * the load (several times faster than maintaining them row by row). Atomic unless `skipInvalid`,
- * in which case an account is kept or skipped whole.
+ * Imports validated batches of an accounts export in one `begin immediate` transaction,
+ * streaming (memory stays bounded): holders go straight into `holders` in multi-row inserts,
+ * the file's accounts into a temp table; the account-level rule (one primary) runs afterwards
+ * as set-based SQL. Each account of the file then replaces the stored account with the same id.
+ * Into an empty store the indexes are built after the load (several times faster than
+ * maintaining them row by row). Atomic unless `skipInvalid`: then an account is kept or skipped whole.
  */
 export async function importAccounts(
   store: Store,
-  source: AsyncIterable<string | Buffer>,
+  batches: AsyncIterable<ImportBatch>,
   options: { skipInvalid: boolean; now: Date; sourceName: string; onProgress?: (rowsRead: number) => void },
 ): Promise<ImportOutcome> {
   const sqlite = store.sqlite;
@@ -55,97 +54,69 @@ export async function importAccounts(
   // foreign-key lookup would cost a B-tree search per holder. The pragma is a no-op inside a
   // transaction, so it is switched around it.
   sqlite.pragma('foreign_keys = OFF');
-  // A larger page cache for the load keeps dirty pages out of the WAL until commit (bounded: 64 MiB).
+  // A larger page cache keeps dirty pages out of the WAL until commit (bounded: 64 MiB); mapped
+  // pages would only make resident memory grow with the store, and the load only writes.
   const cacheSize = sqlite.pragma('cache_size', { simple: true }) as number;
   sqlite.pragma('cache_size = -65536');
-  // The load writes; mapped pages would only make the resident memory grow with the store.
   sqlite.pragma('mmap_size = 0');
   try {
     return await immediateTransaction(store, async (trx) => {
       const lastId = (sqlite.prepare('select coalesce(max(id), 0) as id from holders').get() as { id: number }).id;
-      const emptyStore = lastId === 0;
       // Into an empty store, load first and index after; the indexes are re-created from their
       // own stored definitions, so the migrations stay the one place that defines them.
-      const indexes = emptyStore
-        ? (sqlite.prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'holders' and sql is not null").all() as { name: string; sql: string }[])
-        : [];
+      const indexes =
+        lastId === 0
+          ? (sqlite.prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'holders' and sql is not null").all() as { name: string; sql: string }[])
+          : [];
       for (const index of indexes) sqlite.exec(`drop index "${index.name}"`);
       sqlite.exec(`drop table if exists temp.import_accounts; drop table if exists temp.import_bad;
         create temp table import_accounts (account_id text primary key, name text not null, first_line integer not null) without rowid;
         create temp table import_bad (account_id text primary key) without rowid;`);
 
-      const holderValues = `(${Array(HOLDER_COLUMNS).fill('?').join(', ')})`;
-      const insertHolders = (n: number) =>
-        sqlite.prepare(`insert into holders (account_id, position, role, first_name, last_name, email, email_key, login_access) values ${Array(n).fill(holderValues).join(', ')}`);
-      const insertAccounts = (n: number) => sqlite.prepare(`insert or ignore into import_accounts (account_id, name, first_line) values ${Array(n).fill('(?, ?, ?)').join(', ')}`);
-      const holderBatch = insertHolders(BATCH);
-      const accountBatch = insertAccounts(BATCH);
+      // '' stands for "no email" in a batch (a valid address is never empty).
+      const holderRow = '(?, ?, ?, ?, ?, nullif(?, \'\'), nullif(?, \'\'), ?)';
+      const insertHolders = (rows: number) =>
+        sqlite.prepare(`insert into holders (${HOLDER_FIELDS.join(', ')}) values ${Array(rows).fill(holderRow).join(', ')}`);
+      const insertAccounts = (rows: number) => sqlite.prepare(`insert or ignore into import_accounts (account_id, name, first_line) values ${Array(rows).fill('(?, ?, ?)').join(', ')}`);
+      const fullHolders = insertHolders(ROWS_PER_INSERT);
+      const fullAccounts = insertAccounts(ROWS_PER_INSERT);
       const markBad = sqlite.prepare('insert or ignore into import_bad (account_id) values (?)');
-      const holderParams: unknown[] = [];
-      const accountParams: unknown[] = [];
-      const rejected: RejectedRow[] = [];
-      let lastAccount = '';
-      let rowsRead = 0;
-      let header: ReturnType<typeof readHeader> | undefined;
-
-      const addHolder = (row: ImportRow, line: number) => {
-        holderParams.push(row.accountId, line, row.role, row.firstName, row.lastName, row.email, row.emailKey, row.loginAccess ? 1 : 0);
-        if (holderParams.length === BATCH * HOLDER_COLUMNS) {
-          holderBatch.run(holderParams);
-          holderParams.length = 0;
-        }
-        // Exports list an account's holders together, so most rows repeat the previous account.
-        if (row.accountId !== lastAccount) {
-          lastAccount = row.accountId;
-          accountParams.push(row.accountId, row.accountName, line);
-          if (accountParams.length === BATCH * 3) {
-            accountBatch.run(accountParams);
-            accountParams.length = 0;
-          }
-        }
+      const insertAll = (values: string[], width: number, full: ReturnType<typeof insertHolders>, partial: (rows: number) => ReturnType<typeof insertHolders>) => {
+        const step = ROWS_PER_INSERT * width;
+        let at = 0;
+        for (; at + step <= values.length; at += step) full.run(values.slice(at, at + step));
+        if (at < values.length) partial((values.length - at) / width).run(values.slice(at));
       };
 
-      try {
-        for await (const record of csvRecords(source)) {
-          if (header === undefined) {
-            header = readHeader(record.fields);
-            if (!header.ok) throw new UsageError(`Line ${record.line}: ${header.reason}. Nothing was imported.`);
-            continue;
-          }
-          if (!header.ok) continue;
-          rowsRead++;
-          const result = readImportRow(record.fields, header.index);
-          if (result.ok) addHolder(result.row, record.line);
-          else {
-            rejected.push({ line: record.line, reason: result.reason });
-            if (result.accountId !== '') markBad.run(result.accountId);
-          }
-          if (options.onProgress && rowsRead % 50000 === 0) options.onProgress(rowsRead);
+      const rejected: RejectedRow[] = [];
+      let rowsRead = 0;
+      let holders = 0;
+      for await (const batch of batches) {
+        insertAll(batch.holders, H, fullHolders, insertHolders);
+        insertAll(batch.accounts, ACCOUNT_FIELDS, fullAccounts, insertAccounts);
+        for (const bad of batch.rejected) {
+          rejected.push({ line: bad.line, reason: bad.reason });
+          if (bad.accountId !== '') markBad.run(bad.accountId);
         }
-      } catch (error) {
-        if (error instanceof CsvSyntaxError) throw new UsageError(`Line ${error.line}: ${error.message}. Nothing was imported.`);
-        throw error;
+        holders += batch.holders.length / H;
+        rowsRead += batch.rowsRead;
+        options.onProgress?.(rowsRead);
       }
-      if (header === undefined) throw new UsageError(`${options.sourceName} is empty: expected a header row (${IMPORT_COLUMNS.join(', ')}). Nothing was imported.`);
-      if (holderParams.length > 0) insertHolders(holderParams.length / HOLDER_COLUMNS).run(holderParams);
-      if (accountParams.length > 0) insertAccounts(accountParams.length / 3).run(accountParams);
-      options.onProgress?.(rowsRead);
       // Indexes first: the checks below then read holders_account instead of sorting the load.
       for (const index of indexes) sqlite.exec(index.sql);
 
-      // Account-level rule: exactly one primary. Accounts with an invalid row are already out.
-      const primaries = sqlite
+      // Account-level rule: exactly one primary. Accounts with an invalid row are out already.
+      const wrong = sqlite
         .prepare(
           `select account_id, count(*) filter (where role = 'primary') as primaries from holders where id > ?
-           group by account_id having primaries <> 1`,
+           and account_id not in (select account_id from import_bad) group by account_id having primaries <> 1`,
         )
         .all(lastId) as { account_id: string; primaries: number }[];
-      const wrong = primaries.filter((row) => !(sqlite.prepare('select 1 from import_bad where account_id = ?').get(row.account_id)));
       if (wrong.length > 0) {
         const firstLine = sqlite.prepare('select first_line from import_accounts where account_id = ?');
         const primaryLines = sqlite.prepare(`select position from holders where id > ? and account_id = ? and role = 'primary' order by position`);
-        for (const { account_id: accountId, primaries: count } of wrong) {
-          if (count === 0) {
+        for (const { account_id: accountId, primaries } of wrong) {
+          if (primaries === 0) {
             const { first_line: line } = firstLine.get(accountId) as { first_line: number };
             rejected.push({ line, reason: `account ${accountId} has no primary holder (exactly one row must have role primary)` });
           } else {
@@ -160,11 +131,11 @@ export async function importAccounts(
 
       const skippedAccounts = (sqlite.prepare('select count(*) as n from import_bad').get() as { n: number }).n;
       if (skippedAccounts > 0) {
-        sqlite.prepare('delete from holders where id > ? and account_id in (select account_id from import_bad)').run(lastId);
+        holders -= sqlite.prepare('delete from holders where id > ? and account_id in (select account_id from import_bad)').run(lastId).changes;
         sqlite.exec('delete from import_accounts where account_id in (select account_id from import_bad)');
       }
       // Each account of the file replaces the stored one: its old holders go.
-      if (!emptyStore) sqlite.prepare('delete from holders where id <= ? and account_id in (select account_id from import_accounts)').run(lastId);
+      if (lastId > 0) sqlite.prepare('delete from holders where id <= ? and account_id in (select account_id from import_accounts)').run(lastId);
       const nowIso = options.now.toISOString();
       const accounts = sqlite
         .prepare(
@@ -172,7 +143,6 @@ export async function importAccounts(
            on conflict (id) do update set name = excluded.name, imported_at = excluded.imported_at`,
         )
         .run(nowIso).changes;
-      const holders = (sqlite.prepare('select count(*) as n from holders where id > ?').get(lastId) as { n: number }).n;
       sqlite.exec('drop table temp.import_accounts; drop table temp.import_bad;');
       await appendAudit(trx, {
         at: nowIso,
@@ -183,8 +153,12 @@ export async function importAccounts(
       });
       return { imported: { accounts, holders }, rejected, skippedAccounts, rowsRead };
     });
+  } catch (error) {
+    if (error instanceof ImportFileError) throw new UsageError(error.message);
+    throw error;
   } finally {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma(`cache_size = ${cacheSize}`);
+    sqlite.pragma(`mmap_size = ${MMAP_BYTES}`);
   }
 }

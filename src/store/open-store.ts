@@ -26,6 +26,9 @@ export interface OpenStoreOptions {
   lockTimeoutMs?: number;
 }
 
+/** How much of the store is read memory-mapped: scans and lookups skip a read() per page. */
+export const MMAP_BYTES = 256 * 1024 * 1024;
+
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Opens (or with `create`, creates) the store at `path` and brings its schema up to date. */
@@ -61,8 +64,7 @@ export async function openStore(path: string, options: OpenStoreOptions = {}): P
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    // Memory-mapped reads: scans and detail lookups over a large store skip a read() per page.
-    sqlite.pragma('mmap_size = 268435456');
+    sqlite.pragma(`mmap_size = ${MMAP_BYTES}`);
     const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
     let migratedFrom: Store['migratedFrom'] = null;
     if (version < SCHEMA_VERSION) {

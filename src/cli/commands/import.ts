@@ -1,6 +1,8 @@
 import { createReadStream, statSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
+import { importBatches } from '../../core/import-batches.js';
 import { importAccounts, ImportRejectedError, type RejectedRow } from '../../store/import-accounts.js';
+import { importBatchesInWorker, importWorkerPath } from '../../store/import-batches-in-worker.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { startSpinner } from '../../ui/spinner.js';
@@ -30,8 +32,10 @@ export async function runImport(ctx: Context, file: string, options: { skipInval
   const spinner = await startSpinner(ctx, `Importing ${fromStdin ? 'stdin' : file}…`);
   const started = Date.now();
   try {
-    const source = fromStdin ? ctx.io.stdin : createReadStream(file);
-    const outcome = await importAccounts(store, source, {
+    // A file is read and checked on a worker thread while this one writes; stdin stays here.
+    const workerPath = fromStdin ? null : importWorkerPath();
+    const batches = workerPath ? importBatchesInWorker(workerPath, file) : importBatches(fromStdin ? ctx.io.stdin : createReadStream(file), fromStdin ? 'stdin' : file);
+    const outcome = await importAccounts(store, batches, {
       skipInvalid: options.skipInvalid === true,
       now: ctx.clock.now(),
       sourceName: fromStdin ? 'stdin' : file,

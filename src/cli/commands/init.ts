@@ -1,6 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Company } from '../../core/types.js';
+import { importBatches } from '../../core/import-batches.js';
 import { packageRoot } from '../../core/package-root.js';
 import { appendAudit } from '../../store/audit.js';
 import { getCompany, updateCompany } from '../../store/company.js';
@@ -27,7 +28,7 @@ export async function runInit(ctx: Context, options: InitOptions): Promise<Comma
       const fixtures = join(packageRoot(), 'fixtures');
       const demoCompany = JSON.parse(readFileSync(join(fixtures, 'demo-company.json'), 'utf8')) as Partial<Company>;
       Object.assign(changes, { ...demoCompany, ...changes });
-      const outcome = await importAccounts(store, createReadStream(join(fixtures, 'demo-accounts.csv')), {
+      const outcome = await importAccounts(store, importBatches(createReadStream(join(fixtures, 'demo-accounts.csv')), 'fixtures/demo-accounts.csv'), {
         skipInvalid: false,
         now,
         sourceName: 'fixtures/demo-accounts.csv',

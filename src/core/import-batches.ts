@@ -1,0 +1,73 @@
+import { csvRecords, CsvSyntaxError } from './csv-records.js';
+import { IMPORT_COLUMNS, readHeader, readImportRow } from './import-row.js';
+
+/** Values per holder row in `ImportBatch.holders`, in this order. */
+export const HOLDER_FIELDS = ['account_id', 'position', 'role', 'first_name', 'last_name', 'email', 'email_key', 'login_access'] as const;
+
+/** Values per account in `ImportBatch.accounts`: account_id, account_name, first line. */
+export const ACCOUNT_FIELDS = 3;
+
+/**
+ * A slice of a validated export, flat so it can cross a thread boundary as one string:
+ * `holders` holds HOLDER_FIELDS.length values per valid row ('' for no email), `accounts` one
+ * entry each time the account changes from the row before, `rejected` the invalid rows.
+ */
+export interface ImportBatch {
+  holders: string[];
+  accounts: string[];
+  rejected: { line: number; reason: string; accountId: string }[];
+  rowsRead: number;
+}
+
+/** Why an export cannot be read at all: a bad header, a CSV syntax error, or no header. */
+export class ImportFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImportFileError';
+  }
+}
+
+// Small batches keep both threads busy: the main thread starts inserting sooner and waits less.
+const ROWS_PER_BATCH = 500;
+
+/**
+ * Reads and validates an export into batches (row-level rules only; account-level rules need
+ * the whole file and run in SQL). Throws ImportFileError when the file cannot be read at all.
+ */
+export async function* importBatches(source: AsyncIterable<string | Buffer>, sourceName: string): AsyncGenerator<ImportBatch> {
+  let header: ReturnType<typeof readHeader> | undefined;
+  let batch: ImportBatch = { holders: [], accounts: [], rejected: [], rowsRead: 0 };
+  let lastAccount = '';
+  try {
+    for await (const record of csvRecords(source)) {
+      if (header === undefined) {
+        header = readHeader(record.fields);
+        if (!header.ok) throw new ImportFileError(`Line ${record.line}: ${header.reason}. Nothing was imported.`);
+        continue;
+      }
+      if (!header.ok) continue;
+      batch.rowsRead++;
+      const result = readImportRow(record.fields, header.index);
+      if (result.ok) {
+        const r = result.row;
+        batch.holders.push(r.accountId, String(record.line), r.role, r.firstName, r.lastName, r.email ?? '', r.emailKey ?? '', r.loginAccess ? '1' : '0');
+        // Exports list an account's holders together, so most rows repeat the previous account.
+        if (r.accountId !== lastAccount) {
+          lastAccount = r.accountId;
+          batch.accounts.push(r.accountId, r.accountName, String(record.line));
+        }
+      } else {
+        batch.rejected.push({ line: record.line, reason: result.reason, accountId: result.accountId });
+      }
+      if (batch.rowsRead === ROWS_PER_BATCH) {
+        yield batch;
+        batch = { holders: [], accounts: [], rejected: [], rowsRead: 0 };
+      }
+    }
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) throw new ImportFileError(`Line ${error.line}: ${error.message}. Nothing was imported.`);
+    throw error;
+  }
+  if (header === undefined) throw new ImportFileError(`${sourceName} is empty: expected a header row (${IMPORT_COLUMNS.join(', ')}). Nothing was imported.`);
+  if (batch.rowsRead > 0) yield batch;
+}

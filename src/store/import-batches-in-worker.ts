@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ImportFileError, type ImportBatch } from '../core/import-batches.js';
+import { packageRoot } from '../core/package-root.js';
+import type { ImportWorkerMessage } from './import-worker.js';
+
+/** The bundled worker, or null when running from source (tests), where parsing stays in-thread. */
+export function importWorkerPath(): string | null {
+  const path = join(packageRoot(), 'dist', 'import-worker.js');
+  return existsSync(path) ? path : null;
+}
+
+/**
+ * The same batches as `importBatches(createReadStream(path))`, read and validated on a worker
+ * thread. Each batch taken hands the worker a credit for one more; leaving early ends the worker.
+ */
+export async function* importBatchesInWorker(workerPath: string, path: string): AsyncGenerator<ImportBatch> {
+  const worker = new Worker(workerPath, { workerData: { path } });
+  const queue: ImportWorkerMessage[] = [];
+  let wake: (() => void) | null = null;
+  let failure: Error | null = null;
+  let exited = false;
+  worker.on('message', (message: ImportWorkerMessage) => {
+    queue.push(message);
+    wake?.();
+  });
+  worker.on('error', (error) => {
+    failure = error;
+    wake?.();
+  });
+  worker.on('exit', (code) => {
+    if (code !== 0) failure ??= new Error(`the import worker stopped with code ${code}`);
+    exited = true;
+    wake?.();
+  });
+  try {
+    for (;;) {
+      while (queue.length === 0 && failure === null && !exited) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      const message = queue.shift();
+      if (!message) throw failure ?? new Error('the import worker ended without finishing');
+      if (message.type === 'done') return;
+      if (message.type === 'error') {
+        if (message.fileError) throw new ImportFileError(message.message);
+        throw Object.assign(new Error(message.message), { code: message.code });
+      }
+      worker.postMessage('credit');
+      yield message.batch;
+    }
+  } finally {
+    await worker.terminate();
+  }
+}

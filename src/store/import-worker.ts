@@ -1,0 +1,42 @@
+// Worker-thread entry (bundled as dist/import-worker.js): reads and validates an export file
+// while the main thread writes earlier batches to SQLite, so parsing and inserting overlap on
+// two cores. Credit-based flow control keeps at most a few batches in flight, so memory stays
+// bounded whatever the file size.
+import { createReadStream } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { importBatches, ImportFileError, type ImportBatch } from '../core/import-batches.js';
+
+/** Batches the worker may send ahead of the main thread's inserts. */
+export const BATCH_CREDITS = 4;
+
+/** What the worker says to the main thread. */
+export type ImportWorkerMessage =
+  | { type: 'batch'; batch: ImportBatch }
+  | { type: 'done' }
+  | { type: 'error'; fileError: boolean; message: string; code?: string };
+
+async function run(): Promise<void> {
+  const port = parentPort!;
+  const { path } = workerData as { path: string };
+  let credits = BATCH_CREDITS;
+  let wake: (() => void) | null = null;
+  port.on('message', () => {
+    credits++;
+    wake?.();
+    wake = null;
+  });
+  try {
+    for await (const batch of importBatches(createReadStream(path), path)) {
+      while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
+      credits--;
+      port.postMessage({ type: 'batch', batch } satisfies ImportWorkerMessage);
+    }
+    port.postMessage({ type: 'done' } satisfies ImportWorkerMessage);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    port.postMessage({ type: 'error', fileError: error instanceof ImportFileError, message, code: (error as { code?: string }).code } satisfies ImportWorkerMessage);
+  }
+  port.close();
+}
+
+if (parentPort) await run();
