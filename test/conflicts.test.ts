@@ -2,22 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { demoStore, runInProcess, tempDir, TestClock } from './helpers/cli.js';
+import { runInProcess, useDemoStorePerTest } from './helpers/cli.js';
 
-let dir: string;
-let cleanup: () => void;
-let db: string;
-let clock: TestClock;
-beforeEach(async () => {
-  ({ dir, cleanup } = tempDir());
-  clock = new TestClock();
-  db = await demoStore(dir, clock);
-});
-afterEach(() => cleanup());
+const demo = useDemoStorePerTest({ beforeEach, afterEach });
 
-const cli = (args: string[], stdin?: string) => runInProcess(['--db', db, ...args], { clock, stdin });
+const cli = (args: string[], stdin?: string) => runInProcess(['--db', demo.db, ...args], { clock: demo.clock, stdin });
 function dump(): unknown {
-  const sqlite = new Database(db, { readonly: true });
+  const sqlite = new Database(demo.db, { readonly: true });
   const rows = sqlite.prepare('select account_id, role, email, email_key from holders order by id').all();
   sqlite.close();
   return rows;
@@ -49,7 +40,7 @@ describe('conflicts', () => {
   });
 
   it('exits 0 when the given addresses are clean', async () => {
-    const file = join(dir, 'list.txt');
+    const file = join(demo.dir, 'list.txt');
     writeFileSync(file, 'jane.doe@example.com\r\nnobody@example.com\r\n');
     const result = await cli(['conflicts', '--file', file]);
     expect(result.code).toBe(0);
@@ -67,7 +58,7 @@ describe('conflicts', () => {
   });
 
   it('refuses a missing file and --json with --csv (exit 2)', async () => {
-    expect((await cli(['conflicts', '--file', join(dir, 'none.txt')])).code).toBe(2);
+    expect((await cli(['conflicts', '--file', join(demo.dir, 'none.txt')])).code).toBe(2);
     expect((await cli(['conflicts', '--json', '--csv'])).code).toBe(2);
   });
 });
@@ -95,7 +86,7 @@ describe('fix-conflict', () => {
     expect((await cli(['conflicts', 'sam.rivera@example.com', '--json'])).code).toBe(0);
     const audit = JSON.parse((await cli(['audit', '--email', 'SAM.RIVERA@example.com', '--json'])).stdout);
     expect(audit.entries[0]).toEqual({
-      at: clock.now().toISOString(),
+      at: demo.clock.now().toISOString(),
       action: 'conflict.email-removed',
       accountId: 'A1003',
       details: { keptIn: 'A1004', holders: [{ role: 'secondary', name: 'Sam Rivera', before: 'Sam.Rivera@Example.com', after: null }] },
@@ -134,11 +125,11 @@ describe('fix-conflict', () => {
 describe('audit', () => {
   it('lists newest first, filters by --since, refuses a bad date', async () => {
     await cli(['reset', 'jane.doe@example.com', '--no-send']);
-    clock.advance(3600 * 1000);
+    demo.clock.advance(3600 * 1000);
     await cli(['fix-conflict', 'pat.brown@example.com', '--keep', 'A1005', '--delete']);
     const all = JSON.parse((await cli(['audit', '--json'])).stdout).entries.map((e: { action: string }) => e.action);
     expect(all.slice(0, 2)).toEqual(['conflict.email-removed', 'reset.issued']);
-    const since = JSON.parse((await cli(['audit', '--since', new Date(clock.now().getTime() - 60000).toISOString(), '--json'])).stdout).entries;
+    const since = JSON.parse((await cli(['audit', '--since', new Date(demo.clock.now().getTime() - 60000).toISOString(), '--json'])).stdout).entries;
     expect(since.map((e: { action: string }) => e.action)).toEqual(['conflict.email-removed']);
     const bad = await cli(['audit', '--since', 'yesterday']);
     expect(bad.code).toBe(2);

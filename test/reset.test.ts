@@ -5,32 +5,23 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { demoStore, runBinary, runInProcess, tempDir, TestClock } from './helpers/cli.js';
+import { runBinary, runInProcess, useDemoStorePerTest } from './helpers/cli.js';
 
-let dir: string;
-let cleanup: () => void;
-let db: string;
-let clock: TestClock;
-beforeEach(async () => {
-  ({ dir, cleanup } = tempDir());
-  clock = new TestClock();
-  db = await demoStore(dir, clock);
-});
-afterEach(() => cleanup());
+const demo = useDemoStorePerTest({ beforeEach, afterEach });
 
-const reset = (args: string[], env: NodeJS.ProcessEnv = {}) => runInProcess(['--db', db, 'reset', ...args], { clock, env });
+const reset = (args: string[], env: NodeJS.ProcessEnv = {}) => runInProcess(['--db', demo.db, 'reset', ...args], { clock: demo.clock, env });
 const verify = async (link: string) => {
-  const result = await runInProcess(['--db', db, 'reset', 'verify', link, '--json'], { clock });
+  const result = await runInProcess(['--db', demo.db, 'reset', 'verify', link, '--json'], { clock: demo.clock });
   return { code: result.code, ...JSON.parse(result.stdout) };
 };
 function linkRows(): { account_id: string; superseded_at: string | null; delivery_status: string }[] {
-  const sqlite = new Database(db, { readonly: true });
+  const sqlite = new Database(demo.db, { readonly: true });
   const rows = sqlite.prepare('select account_id, superseded_at, delivery_status from reset_links order by id').all() as never[];
   sqlite.close();
   return rows;
 }
 async function outboxMessages(): Promise<ParsedMail[]> {
-  const folder = join(dir, 'outbox');
+  const folder = join(demo.dir, 'outbox');
   return Promise.all(readdirSync(folder).sort().map((name) => simpleParser(readFileSync(join(folder, name)))));
 }
 
@@ -41,7 +32,7 @@ describe('reset <email>', () => {
     const json = JSON.parse(result.stdout);
     expect(json).toMatchObject({ accountId: 'A1001', recipient: { email: 'jane.doe@example.com', role: 'primary' }, invalidated: 0, delivery: { transport: 'outbox' } });
     expect(json.link).toMatch(/^https:\/\/app\.enrollsy\.com\/account\/password-reset\?company=sunrise-swim&token=[A-Za-z0-9_-]{43}$/);
-    expect(Date.parse(json.expiresAt) - clock.now().getTime()).toBe(2 * 3600 * 1000);
+    expect(Date.parse(json.expiresAt) - demo.clock.now().getTime()).toBe(2 * 3600 * 1000);
     const [mail] = await outboxMessages();
     expect(mail!.to).toMatchObject({ value: [{ address: 'jane.doe@example.com' }] });
     expect(mail!.from?.value[0]?.address).toBe('no-reply@sunriseswim.example');
@@ -58,7 +49,7 @@ describe('reset <email>', () => {
 
   it('refuses a second link within 10 minutes unless --force, which supersedes the earlier one', async () => {
     const first = JSON.parse((await reset(['jane.doe@example.com', '--json', '--no-send'])).stdout);
-    clock.advance(9 * 60 * 1000);
+    demo.clock.advance(9 * 60 * 1000);
     const refused = await reset(['jane.doe@example.com']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/may still be on its way.*--force/);
@@ -69,18 +60,18 @@ describe('reset <email>', () => {
     expect(await verify(first.link)).toMatchObject({ code: 1, status: 'superseded', accountId: 'A1001' });
     expect(await verify(forced.link)).toMatchObject({ code: 0, status: 'valid', accountId: 'A1001', expiresAt: forced.expiresAt });
 
-    clock.advance(60 * 1000); // 10 minutes after the first link, 1 after the forced one: still refused
+    demo.clock.advance(60 * 1000); // 10 minutes after the first link, 1 after the forced one: still refused
     expect((await reset(['jane.doe@example.com'])).code).toBe(1);
-    clock.advance(10 * 60 * 1000);
+    demo.clock.advance(10 * 60 * 1000);
     const later = JSON.parse((await reset(['jane.doe@example.com', '--json', '--no-send'])).stdout);
     expect(later.invalidated).toBe(1);
   });
 
   it('a link expires 2 hours after issue; an expired link is not counted as invalidated', async () => {
     const first = JSON.parse((await reset(['jane.doe@example.com', '--json', '--no-send'])).stdout);
-    clock.advance(2 * 3600 * 1000 - 1000);
+    demo.clock.advance(2 * 3600 * 1000 - 1000);
     expect((await verify(first.link)).status).toBe('valid');
-    clock.advance(1000);
+    demo.clock.advance(1000);
     expect(await verify(first.link)).toMatchObject({ code: 1, status: 'expired' });
     const next = JSON.parse((await reset(['jane.doe@example.com', '--json', '--no-send'])).stdout);
     expect(next.invalidated).toBe(0);
@@ -108,13 +99,13 @@ describe('reset <email>', () => {
   it('never stores the token or the link: not in the store, its WAL, nor the audit log', async () => {
     const json = JSON.parse((await reset(['jane.doe@example.com', '--json'])).stdout);
     const token = new URL(json.link).searchParams.get('token')!;
-    const files = readdirSync(dir).filter((name) => name.startsWith('store.db'));
+    const files = readdirSync(demo.dir).filter((name) => name.startsWith('store.db'));
     for (const name of files) {
-      const bytes = readFileSync(join(dir, name));
+      const bytes = readFileSync(join(demo.dir, name));
       expect(bytes.includes(Buffer.from(token))).toBe(false);
       expect(bytes.includes(Buffer.from(token.slice(0, 20)))).toBe(false);
     }
-    const sqlite = new Database(db, { readonly: true });
+    const sqlite = new Database(demo.db, { readonly: true });
     const audit = JSON.stringify(sqlite.prepare('select * from audit_log').all());
     sqlite.close();
     expect(audit).toContain('reset.issued');
@@ -122,7 +113,7 @@ describe('reset <email>', () => {
   });
 
   it('reset verify refuses what is neither a link nor a token (exit 2), and an unknown token is unknown (exit 1)', async () => {
-    const bad = await runInProcess(['--db', db, 'reset', 'verify', 'hello'], { clock });
+    const bad = await runInProcess(['--db', demo.db, 'reset', 'verify', 'hello'], { clock: demo.clock });
     expect(bad.code).toBe(2);
     expect(await verify('https://app.enrollsy.com/x?token=' + 'A'.repeat(43))).toMatchObject({ code: 1, status: 'unknown', accountId: null, expiresAt: null });
   });
@@ -190,7 +181,7 @@ describe('reset over SMTP', () => {
 
 describe('reset under concurrency', () => {
   it('several processes issuing at once leave exactly one valid link and none fails on the lock', async () => {
-    const runs = await Promise.all(Array.from({ length: 6 }, () => runBinary(['--db', db, 'reset', 'jane.doe@example.com', '--force', '--no-send', '--json'])));
+    const runs = await Promise.all(Array.from({ length: 6 }, () => runBinary(['--db', demo.db, 'reset', 'jane.doe@example.com', '--force', '--no-send', '--json'])));
     for (const run of runs) {
       expect(run.stderr).not.toMatch(/locked|BUSY/i);
       expect(run.code).toBe(0);
@@ -198,18 +189,18 @@ describe('reset under concurrency', () => {
     const rows = linkRows();
     expect(rows).toHaveLength(6);
     expect(rows.filter((row) => row.superseded_at === null)).toHaveLength(1);
-    // The binaries ran on the real clock, so verify on it too.
-    const verdicts = await Promise.all(runs.map((run) => runBinary(['--db', db, 'reset', 'verify', JSON.parse(run.stdout).link, '--json'])));
+    // The binaries ran on the real demo.clock, so verify on it too.
+    const verdicts = await Promise.all(runs.map((run) => runBinary(['--db', demo.db, 'reset', 'verify', JSON.parse(run.stdout).link, '--json'])));
     expect(verdicts.map((v) => JSON.parse(v.stdout).status).sort()).toEqual(['superseded', 'superseded', 'superseded', 'superseded', 'superseded', 'valid']);
   });
 });
 
 describe('reset while another writer holds the store', () => {
   it('waits for the lock up to --lock-timeout, then exits 3 with nothing issued', async () => {
-    const holder = new Database(db);
+    const holder = new Database(demo.db);
     holder.exec('begin immediate');
     try {
-      const result = await runInProcess(['--db', db, '--lock-timeout', '200', 'reset', 'jane.doe@example.com', '--no-send'], { clock });
+      const result = await runInProcess(['--db', demo.db, '--lock-timeout', '200', 'reset', 'jane.doe@example.com', '--no-send'], { clock: demo.clock });
       expect(result.code).toBe(3);
       expect(result.stderr).toMatch(/locked by another enrollsy-help.*--lock-timeout/);
     } finally {

@@ -37,7 +37,7 @@ describe('diagnose walkthrough in a terminal', () => {
     expect(screen).toContain('Rivera Family (A1004)');
     expect(screen).toContain('✖ Address is used in 2 accounts');
     session.send('Enter');
-    await session.waitFor('Which account should keep the address?');
+    await session.waitFor('Which account keeps the address?');
     session.send('Down', 'Enter'); // Rivera Family keeps it
     await session.waitFor('What should happen to the address in the other account?');
     session.send('Enter'); // remove it
@@ -84,7 +84,7 @@ describe('diagnose walkthrough in a terminal', () => {
     session = start('pat.brown@example.com');
     await session.waitFor('Fix the duplicate now');
     session.send('Enter');
-    await session.waitFor('Which account should keep the address?');
+    await session.waitFor('Which account keeps the address?');
     session.send('C-c');
     const screen = await session.waitFor('EXIT=');
     expect(screen).toContain('EXIT=130');
@@ -115,9 +115,9 @@ describe('fix-conflict in a terminal', () => {
     let screen = await session.waitFor('Which account keeps the address?');
     expect(screen).toContain('Brown Family (A1005): primary Pat Brown');
     session.send('Enter'); // A1005 keeps it
-    await session.waitFor('What happens to it in the other accounts?');
+    await session.waitFor('What should happen to the address in the other account?');
     session.send('Down', 'Enter'); // change it
-    await session.waitFor('New address:');
+    await session.waitFor('New address for that holder:');
     session.send('pat@@bad', 'Enter');
     await session.waitFor('Not a valid address');
     session.send('BSpace', 'BSpace', 'BSpace', 'BSpace', 'BSpace', 'BSpace', 'BSpace', 'BSpace', 'robin.pat@example.com', 'Enter');

@@ -74,3 +74,18 @@ export async function demoStore(dir: string, clock?: Clock): Promise<string> {
   if (result.code !== 0) throw new Error(`init --demo failed: ${result.stderr}`);
   return db;
 }
+
+/** A fresh demo store per test, with a clock the test moves; read the fields inside tests. */
+export function useDemoStorePerTest(hooks: { beforeEach: (fn: () => Promise<void>) => void; afterEach: (fn: () => void) => void }) {
+  const state = { dir: '', db: '', clock: new TestClock() };
+  let cleanup = () => {};
+  hooks.beforeEach(async () => {
+    const temp = tempDir();
+    cleanup = temp.cleanup;
+    state.dir = temp.dir;
+    state.clock = new TestClock();
+    state.db = await demoStore(temp.dir, state.clock);
+  });
+  hooks.afterEach(() => cleanup());
+  return state;
+}

@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { csvRow } from '../../core/csv-row.js';
@@ -6,6 +6,7 @@ import { UsageError } from '../../core/errors.js';
 import { emailProblem, normalizeEmail, shortForMessage } from '../../core/email.js';
 import { checkConflicts, scanAllConflicts, type ConflictFindings, type SharedAddress } from '../../store/find-conflicts.js';
 import { startSpinner } from '../../ui/spinner.js';
+import { requireFile } from '../options/require-file.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 
@@ -78,15 +79,7 @@ function renderCsv(findings: ConflictFindings): string {
 export async function runConflicts(ctx: Context, emails: string[], options: ConflictsOptions): Promise<CommandResult> {
   if (options.csv && ctx.json) throw new UsageError('Choose one output: --json or --csv.');
   if (options.file !== undefined && emails.length > 0) throw new UsageError('Give addresses as arguments or with --file, not both.');
-  if (options.file !== undefined && options.file !== '-') {
-    let isFile = false;
-    try {
-      isFile = statSync(options.file).isFile();
-    } catch {
-      throw new UsageError(`Cannot read ${options.file}: no such file. Give a file with one address per line, or --file - to read stdin.`);
-    }
-    if (!isFile) throw new UsageError(`${options.file} is not a file. Give a file with one address per line, or --file - to read stdin.`);
-  }
+  if (options.file !== undefined && options.file !== '-') requireFile(options.file, 'a file with one address per line');
   const store = await ctx.openStore();
   const spinner = await startSpinner(ctx, 'Checking addresses…');
   try {

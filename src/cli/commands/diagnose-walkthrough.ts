@@ -1,7 +1,7 @@
 import { diagnose, type Check, type DiagnosisReport } from '../../core/diagnose.js';
 import { embedSnippet } from '../../core/embed-snippet.js';
 import { CliError, ExitCode } from '../../core/errors.js';
-import { emailProblem, normalizeEmail } from '../../core/email.js';
+import { normalizeEmail } from '../../core/email.js';
 import { formatMoment } from '../../core/format-time.js';
 import { groupByAccount } from '../../core/group-by-account.js';
 import { planConflictFix } from '../../core/plan-conflict-fix.js';
@@ -16,6 +16,7 @@ import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { renderChecks, statusMark } from '../render/render-checks.js';
 import { renderHolders } from '../render/render-holders.js';
+import { askConflictFix } from '../ask-conflict-fix.js';
 import { issueAndDeliver, renderReset } from '../reset-flow.js';
 
 /** How the customer tried to reach the sign-in page (R2), and what that means. */
@@ -165,28 +166,12 @@ async function offerConflictFix(ctx: Context, ask: Prompter, store: Store, email
     note('Duplicate not fixed during the walkthrough.');
     return false;
   }
-  const keep = await ask.select(
-    'Which account should keep the address? (the customer who is trying to log in)',
-    [...accounts.entries()].map(([id, holders]) => ({ name: `${holders[0]!.accountName} (${id}): ${holders.map((h) => `${h.role} ${holderName(h)}`).join(', ')}`, value: id })),
-  );
-  const action = await ask.select<'delete' | 'change'>('What should happen to the address in the other account?', [
-    { name: 'Remove it (the holder keeps their name, without an email)', value: 'delete' },
-    { name: 'Change it to another address', value: 'change' },
-  ]);
-  const others = [...accounts.keys()].filter((id) => id !== keep);
-  let only: string | undefined;
-  let newEmail: string | undefined;
-  if (action === 'change') {
-    if (others.length > 1) only = await ask.select('Which account gets the new address?', others.map((id) => ({ name: `${accounts.get(id)![0]!.accountName} (${id})`, value: id })));
-    newEmail = await ask.input('New address for that holder:', (value) => {
-      const problem = emailProblem(value);
-      return problem === null ? true : `Not a valid address: ${problem}.`;
-    });
-  }
+  const request = await askConflictFix(ask, email, accounts);
+  const newEmail = request.newEmail;
   const using = newEmail ? ((await accountsUsingKeys(store.db, [normalizeEmail(newEmail)])).get(normalizeEmail(newEmail)) ?? []) : [];
   let plan;
   try {
-    plan = planConflictFix({ email, keep, action, newEmail, only }, facts.holdersWithAddress, using);
+    plan = planConflictFix(request, facts.holdersWithAddress, using);
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
     ctx.print(`${statusMark(ctx.out, 'fail')} ${error.message} Nothing was changed.`);

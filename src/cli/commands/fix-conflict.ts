@@ -1,5 +1,5 @@
 import { UsageError } from '../../core/errors.js';
-import { emailProblem, normalizeEmail } from '../../core/email.js';
+import { normalizeEmail } from '../../core/email.js';
 import { groupByAccount } from '../../core/group-by-account.js';
 import { planConflictFix, type ConflictFixPlan } from '../../core/plan-conflict-fix.js';
 import { holderName } from '../../core/types.js';
@@ -7,6 +7,7 @@ import { accountsUsingKeys } from '../../store/accounts-using.js';
 import { applyConflictFix } from '../../store/apply-conflict-fix.js';
 import { findHoldersByEmailKey } from '../../store/holders.js';
 import { terminalPrompter } from '../../ui/prompts.js';
+import { askConflictFix } from '../ask-conflict-fix.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { requireWellFormed } from './reset.js';
@@ -57,9 +58,6 @@ function renderPlan(ctx: Context, plan: ConflictFixPlan): string {
 export async function runFixConflict(ctx: Context, email: string, options: FixConflictOptions): Promise<CommandResult> {
   requireWellFormed(email);
   if (options.delete && options.changeTo !== undefined) throw new UsageError('Choose one: --delete or --change-to <new-email>.');
-  if (options.changeTo !== undefined && emailProblem(options.changeTo) !== null) {
-    throw new UsageError(`--change-to: "${options.changeTo}" is not a valid address (${emailProblem(options.changeTo)}). Nothing was changed.`);
-  }
   if (options.only !== undefined && options.changeTo === undefined && !options.delete && !ctx.interactive) {
     throw new UsageError('--only goes with --delete or --change-to.');
   }
@@ -80,16 +78,7 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
       const ask = await terminalPrompter(ctx.io);
       ctx.print(`${ctx.out.bold(emailKey)} is used in ${accounts.size} accounts:`);
       for (const [id, hs] of accounts) ctx.print(`    ${hs[0]!.accountName} (${id}): ${hs.map((h) => `${h.role} ${holderName(h)} <${h.email}>`).join(', ')}`);
-      keep ??= await ask.select('Which account keeps the address?', [...accounts.entries()].map(([id, hs]) => ({ name: `${hs[0]!.accountName} (${id})`, value: id })));
-      action ??= await ask.select<'delete' | 'change'>('What happens to it in the other accounts?', [
-        { name: 'Remove it (the holders keep their names, without an email)', value: 'delete' },
-        { name: 'Change it to another address (one account)', value: 'change' },
-      ]);
-      const others = [...accounts.keys()].filter((id) => id !== keep);
-      if (action === 'change') {
-        if (only === undefined && others.length > 1) only = await ask.select('Which account gets the new address?', others.map((id) => ({ name: `${accounts.get(id)![0]!.accountName} (${id})`, value: id })));
-        changeTo ??= await ask.input('New address:', (value) => (emailProblem(value) === null ? true : `Not a valid address: ${emailProblem(value)}.`));
-      }
+      ({ keep, action, only, newEmail: changeTo } = await askConflictFix(ask, email, accounts, { keep, action, only, newEmail: changeTo }));
     }
     if (keep === undefined || action === undefined) {
       if (accounts.size <= 1) {

@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { importBatches } from '../../core/import-batches.js';
 import { importAccounts, ImportRejectedError, type RejectedRow } from '../../store/import-accounts.js';
@@ -6,6 +6,7 @@ import { importBatchesInWorker, importWorkerPath } from '../../store/import-batc
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { startSpinner } from '../../ui/spinner.js';
+import { requireFile } from '../options/require-file.js';
 
 const SHOWN_REJECTIONS = 50;
 
@@ -19,15 +20,7 @@ export function renderRejected(rejected: readonly RejectedRow[]): string {
 /** `import <file | ->`: imports an accounts export, atomically unless --skip-invalid. */
 export async function runImport(ctx: Context, file: string, options: { skipInvalid?: boolean }): Promise<CommandResult> {
   const fromStdin = file === '-';
-  if (!fromStdin) {
-    let isFile = false;
-    try {
-      isFile = statSync(file).isFile();
-    } catch {
-      throw new UsageError(`Cannot read ${file}: no such file. Give the path of the accounts export (CSV), or - to read stdin.`);
-    }
-    if (!isFile) throw new UsageError(`${file} is not a file. Give the path of the accounts export (CSV), or - to read stdin.`);
-  }
+  if (!fromStdin) requireFile(file, 'the path of the accounts export (CSV)');
   const store = await ctx.openStore();
   const spinner = await startSpinner(ctx, `Importing ${fromStdin ? 'stdin' : file}…`);
   const started = Date.now();
