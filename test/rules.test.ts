@@ -194,3 +194,13 @@ describe('planConflictFix (R1 fix)', () => {
     expect(planConflictFix({ email: 'pat@x.test', keep: 'A', action: 'change', newEmail: 'q@x.test', only: 'B' }, holders, ['B']).newEmailKey).toBe('q@x.test');
   });
 });
+
+describe('company settings', () => {
+  it('warns when links, sender or name are missing, and not when all are set', () => {
+    const all = [holder('A', 'primary', 'p@x.test')];
+    expect(check(factsFor('p@x.test', all), 'company-links')).toBeUndefined();
+    const bare = check(factsFor('p@x.test', all, { company: { name: 'Your company', signInUrl: null, resetUrl: 'https://x.test/r', embedHtml: null, sender: null }, companyNameIsPlaceholder: true }), 'company-links');
+    expect(bare?.status).toBe('warn');
+    expect(bare?.detail).toBe('Not set: the Account Sign-In link, the sender address, the company name. Links cannot be handed out and emails to customers cannot say who they are from.');
+  });
+});

@@ -31,6 +31,8 @@ export interface DiagnoseFacts {
   /** The newest reset link of each account involved. */
   latestLinks: ReadonlyMap<string, StoredLink>;
   company: Company;
+  /** True while the company name is still the placeholder (never set). */
+  companyNameIsPlaceholder?: boolean;
   suggestions: readonly string[];
   now: Date;
 }
@@ -165,14 +167,19 @@ export function diagnose(facts: DiagnoseFacts): { report: DiagnosisReport; decis
   checks.push(pendingResetCheck(facts, accounts.size === 1 ? [...accounts.keys()][0]! : null));
 
   const company = facts.company;
-  if (!company.signInUrl || !company.resetUrl) {
-    const missing = [!company.signInUrl && 'Account Sign-In link', !company.resetUrl && 'Account Password Reset link'].filter(Boolean).join(' and ');
+  const missing = [
+    !company.signInUrl && 'the Account Sign-In link',
+    !company.resetUrl && 'the Account Password Reset link',
+    !company.sender && 'the sender address',
+    facts.companyNameIsPlaceholder && 'the company name',
+  ].filter((item): item is string => typeof item === 'string');
+  if (missing.length > 0) {
     checks.push({
       id: 'company-links',
       status: 'warn',
-      title: 'Company links not set',
-      detail: `The ${missing} ${missing.includes(' and ') ? 'are' : 'is'} not configured, so they cannot be handed to the customer.`,
-      fix: 'Copy them from the "My Company" page in Enrollsy, then `enrollsy-help company set --sign-in-url <url> --reset-url <url>`.',
+      title: 'Company settings incomplete',
+      detail: `Not set: ${missing.join(', ')}. Links cannot be handed out and emails to customers cannot say who they are from.`,
+      fix: 'Copy the links from the "My Company" page in Enrollsy, then `enrollsy-help company set --name <name> --sign-in-url <url> --reset-url <url> --sender <email>`.',
     });
   }
 

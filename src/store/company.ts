@@ -2,11 +2,14 @@ import type { Kysely } from 'kysely';
 import type { Company } from '../core/types.js';
 import type { StoreSchema } from './schema.js';
 
+/** The name used until `init --name` or `company set --name` gives the real one. */
+export const PLACEHOLDER_COMPANY_NAME = 'Your company';
+
 /** The company settings, or defaults when none were set yet. */
 export async function getCompany(db: Kysely<StoreSchema>): Promise<Company> {
   const row = await db.selectFrom('company').selectAll().where('id', '=', 1).executeTakeFirst();
   return {
-    name: row?.name ?? 'Your company',
+    name: row?.name ?? PLACEHOLDER_COMPANY_NAME,
     signInUrl: row?.sign_in_url ?? null,
     resetUrl: row?.reset_url ?? null,
     embedHtml: row?.embed_html ?? null,

@@ -2,7 +2,7 @@ import type { DiagnoseFacts } from '../core/diagnose.js';
 import { normalizeEmail } from '../core/email.js';
 import { likelyDomain } from '../core/suggest.js';
 import { accountsUsingKeys } from './accounts-using.js';
-import { getCompany } from './company.js';
+import { getCompany, PLACEHOLDER_COMPANY_NAME } from './company.js';
 import { findHoldersByEmailKey, findHoldersOfAccounts } from './holders.js';
 import type { Store } from './open-store.js';
 import { latestLinks } from './reset-links.js';
@@ -12,6 +12,7 @@ import { suggestionsFor } from './suggestions-for.js';
 export async function gatherDiagnoseFacts(store: Store, email: string, now: Date): Promise<DiagnoseFacts> {
   const emailKey = normalizeEmail(email);
   const holdersWithAddress = await findHoldersByEmailKey(store.db, emailKey);
+  const company = await getCompany(store.db);
   const accountIds = [...new Set(holdersWithAddress.map((h) => h.accountId))];
   const accountHolders = await findHoldersOfAccounts(store.db, accountIds);
   const keys = [emailKey, ...accountHolders.map((h) => h.emailKey).filter((key): key is string => key !== null)];
@@ -25,7 +26,8 @@ export async function gatherDiagnoseFacts(store: Store, email: string, now: Date
     accountHolders,
     accountsUsing: (key) => using.get(key) ?? [],
     latestLinks: await latestLinks(store.db, accountIds),
-    company: await getCompany(store.db),
+    company,
+    companyNameIsPlaceholder: company.name === PLACEHOLDER_COMPANY_NAME,
     suggestions: wantSuggestions ? await suggestionsFor(store.db, emailKey) : [],
     now,
   };
