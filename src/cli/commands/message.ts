@@ -29,16 +29,22 @@ export async function runMessage(ctx: Context, email: string, options: { templat
       const accountIds = [...new Set(holders.map((h) => h.accountId))];
       if (accountIds.length > 1) throw new ProblemError(`${normalizeEmail(email)} is in ${accountIds.length} accounts; fix that first (enrollsy-help fix-conflict), then send grant-access to the right primary.`);
       recipient = (await findHoldersOfAccounts(store.db, accountIds)).find((h) => h.role === 'primary');
-      if (!recipient?.email) throw new ProblemError(`The primary holder of account ${accountIds[0]} has no email address: read the instructions to them instead (run without --send to see them).`);
+      if (!recipient?.email && options.send) {
+        throw new ProblemError(`The primary holder of account ${accountIds[0]} has no email address, so nothing was sent: run without --send and read or text the instructions to them.`);
+      }
     }
-    const to = recipient?.email ?? email.trim();
+    // null: the primary has no address (grant-access); the text is then read out or texted.
+    const to = recipient ? recipient.email : email.trim();
     const message = customerMessage(template, { company, recipientName: recipient ? holderName(recipient) : null, sender });
     const json = { template, to, subject: message.subject, text: message.text, html: message.html, delivery: null as null | { transport: string; messageId: string } };
     if (!options.send) {
-      const note = recipient && recipient.emailKey !== normalizeEmail(email) ? `\n(For the primary holder, ${holderName(recipient)} <${to}>.)` : '';
+      const note =
+        recipient && recipient.emailKey !== normalizeEmail(email)
+          ? `\n(For the primary holder, ${holderName(recipient)}${recipient.email ? ` <${recipient.email}>` : ', who has no email address on file: read it to them or send it by text'}.)`
+          : '';
       return { exitCode: 0, json, text: `Subject: ${message.subject}\n\n${message.text}${note}` };
     }
-    if (!recipient) throw new ProblemError(`No holder uses ${normalizeEmail(email)}; nothing was sent. Check the address with \`enrollsy-help diagnose ${email.trim()}\`.`);
+    if (!recipient || to === null) throw new ProblemError(`No holder uses ${normalizeEmail(email)}; nothing was sent. Check the address with \`enrollsy-help diagnose ${email.trim()}\`.`);
     const mailer = createMailer({ env: ctx.io.env, storePath: store.path });
     try {
       const sent = await mailer.send({ to, from: sender, ...message });

@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { simpleParser } from 'mailparser';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runInProcess, useDemoStorePerTest } from './helpers/cli.js';
+
+const demo = useDemoStorePerTest({ beforeEach, afterEach });
+const cli = (args: string[]) => runInProcess(['--db', demo.db, ...args], { clock: demo.clock });
+
+describe('message', () => {
+  it('prints the sign-in instructions to paste, with the company link, and sends nothing', async () => {
+    const result = await cli(['message', 'jane.doe@example.com', '--template', 'sign-in']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Subject: .*Sunrise Swim Club/);
+    expect(result.stdout).toContain('https://app.enrollsy.com/account/signin?company=sunrise-swim');
+    expect(result.stdout).not.toMatch(/contact (us at )?enrollsy/i);
+    expect(() => readdirSync(join(demo.dir, 'outbox'))).toThrow();
+  });
+
+  it('grant-access goes to the primary even when asked for the secondary, and --send emails it', async () => {
+    const result = await cli(['message', 'tom.smith@example.com', '--template', 'grant-access', '--send', '--json']);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json).toMatchObject({ template: 'grant-access', to: 'maria.smith@example.com', delivery: { transport: 'outbox' } });
+    const [file] = readdirSync(join(demo.dir, 'outbox'));
+    const mail = await simpleParser(readFileSync(join(demo.dir, 'outbox', file!)));
+    expect(mail.to).toMatchObject({ value: [{ address: 'maria.smith@example.com' }] });
+    expect(mail.text).toMatch(/full control of the account/i);
+    const audit = JSON.parse((await cli(['audit', '--json'])).stdout);
+    expect(audit.entries[0]).toMatchObject({ action: 'message.sent', accountId: 'A1002' });
+  });
+
+  it('grant-access for an account whose primary has no email prints the text to read out', async () => {
+    const result = await cli(['message', 'minh.nguyen@example.com', '--template', 'grant-access']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Hello Linh Nguyen');
+    expect(result.stdout).toContain('(For the primary holder, Linh Nguyen, who has no email address on file: read it to them or send it by text.)');
+  });
+
+  it('not-received names the sender address to add to safe senders', async () => {
+    const result = await cli(['message', 'jane.doe@example.com', '--template', 'not-received', '--json']);
+    expect(JSON.parse(result.stdout).text).toContain('no-reply@sunriseswim.example');
+  });
+
+  it.each([
+    [['message', 'jane.doe@example.com', '--template', 'hello'], 2, /--template must be one of sign-in, reset, not-received, grant-access/],
+    [['message', 'jane.doe@', '--template', 'reset'], 2, /not valid/],
+    [['message', 'jane.doe@example.com'], 2, /--template/],
+    [['message', 'nobody@example.com', '--template', 'reset', '--send'], 1, /No holder uses nobody@example.com; nothing was sent/],
+    [['message', 'minh.nguyen@example.com', '--template', 'grant-access', '--send'], 1, /has no email address, so nothing was sent/],
+  ])('%j exits %i', async (args, code, message) => {
+    const result = await cli(args as string[]);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toMatch(message as RegExp);
+  });
+});
