@@ -93,3 +93,20 @@ describe('store file', () => {
     migrated.close();
   });
 });
+
+describe('init --demo over a real store', () => {
+  it('refuses without --yes and changes nothing; loads with --yes; reloads a demo store freely', async () => {
+    const db = join(dir, 'real.db');
+    expect((await runInProcess(['--db', db, 'init', '--name', 'Real Co', '--sign-in-url', 'https://real.example/in', '--reset-url', 'https://real.example/reset'])).code).toBe(0);
+    const refused = await runInProcess(['--db', db, 'init', '--demo']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/already holds Real Co's data.*--yes/);
+    const show = JSON.parse((await runInProcess(['--db', db, 'company', 'show', '--json'])).stdout);
+    expect(show.signInUrl).toBe('https://real.example/in');
+    expect((await runInProcess(['--db', db, 'init', '--demo', '--yes'])).code).toBe(0);
+
+    const demo = join(dir, 'demo.db');
+    expect((await runInProcess(['--db', demo, 'init', '--demo'])).code).toBe(0);
+    expect((await runInProcess(['--db', demo, 'init', '--demo'])).code).toBe(0);
+  });
+});
