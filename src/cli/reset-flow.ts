@@ -1,10 +1,11 @@
-import { DeliveryError } from '../core/errors.js';
+import { DeliveryError, ExitCode } from '../core/errors.js';
+import { onInterrupt } from '../ui/interrupt.js';
 import { formatDuration, formatMoment } from '../core/format-time.js';
 import { createMailer, MailDeliveryError, senderAddress } from '../mail/mailer.js';
 import { resetEmail } from '../mail/templates.js';
 import { getCompany } from '../store/company.js';
 import type { Store } from '../store/open-store.js';
-import { issueResetLink, recordDelivery, type IssuedLink } from '../store/reset-links.js';
+import { issueResetLink, recordDelivery, recordInterruptedDeliverySync, type IssuedLink } from '../store/reset-links.js';
 import type { Context } from './context.js';
 
 /** A reset link issued and, unless --no-send, delivered. */
@@ -57,6 +58,13 @@ export async function issueAndDeliver(ctx: Context, store: Store, email: string,
     if (!mailer || from === null) return { issued, delivery: null };
     const company = await getCompany(store.db);
     const message = resetEmail({ company, recipientName: issued.recipient.name, link: issued.link, expiresAt: new Date(issued.expiresAt), now: ctx.clock.now(), sender: from });
+    const stopWatching = onInterrupt(() => {
+      recordInterruptedDeliverySync(store, issued, mailer.transport, ctx.clock.now());
+      const text = `Interrupted while sending the reset email to ${issued.recipient.email}; it may or may not arrive. The reset link is recorded and valid until ${formatMoment(new Date(issued.expiresAt))}: copy it to the customer yourself, or resend with \`enrollsy-help reset ${email.trim()} --force\` (that replaces it).`;
+      if (ctx.json) ctx.io.stdout.write(`${JSON.stringify({ reset: resetJson({ issued, delivery: null }), error: { exitCode: ExitCode.interrupted, message: text } }, null, 2)}\n`);
+      else ctx.print(`Link: ${issued.link}`);
+      ctx.notice(`\n✖ ${text}`);
+    });
     try {
       const sent = await mailer.send({ to: issued.recipient.email, from, ...message });
       await recordDelivery(store, issued, { status: 'sent', transport: sent.transport, messageId: sent.messageId }, ctx.clock.now());
@@ -70,6 +78,8 @@ export async function issueAndDeliver(ctx: Context, store: Store, email: string,
         `${error.message.replace(/\.$/, '')}. The reset link is recorded and valid until ${formatMoment(new Date(issued.expiresAt))}: copy it from above to the customer, or resend with \`enrollsy-help reset ${email.trim()} --force\` (that replaces this link).`,
         { reset: resetJson(outcome) },
       );
+    } finally {
+      stopWatching();
     }
   } finally {
     mailer?.close();

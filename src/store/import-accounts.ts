@@ -101,6 +101,8 @@ export async function importAccounts(
         holders += batch.holders.length / H;
         rowsRead += batch.rowsRead;
         options.onProgress?.(rowsRead);
+        // Give the event loop a turn: the spinner keeps moving and Ctrl-C is heard mid-load.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       // Indexes first: the checks below then read holders_account instead of sorting the load.
       for (const index of indexes) sqlite.exec(index.sql);

@@ -158,6 +158,17 @@ export async function recordDelivery(
   });
 }
 
+/**
+ * Records, synchronously (it runs in a Ctrl-C handler, which cannot wait), that a link's email
+ * was interrupted mid-send: it may or may not arrive, and the link itself stays valid.
+ */
+export function recordInterruptedDeliverySync(store: Store, link: IssuedLink, transport: string, now: Date): void {
+  store.sqlite.prepare("update reset_links set delivery_status = 'failed', delivery_transport = ? where id = ?").run(transport, link.id);
+  store.sqlite
+    .prepare('insert into audit_log (at, action, account_id, email_key, details) values (?, ?, ?, ?, ?)')
+    .run(now.toISOString(), 'reset.delivery-failed', link.accountId, normalizeEmail(link.recipient.email), JSON.stringify({ linkId: link.id, recipient: link.recipient.email, transport, error: 'interrupted (Ctrl-C)' }));
+}
+
 /** What `reset verify` reports about a token. */
 export interface LinkVerification {
   status: LinkStatus;
