@@ -456,7 +456,7 @@ describe('resetEmail', () => {
     expect(mail.text).toMatch(/most recent email/);
     expect(mail.text).toMatch(/spam or junk folder/);
     expect(mail.text).toMatch(/add help@acme-swim\.test to your safe senders or contacts/);
-    expect(mail.text).toMatch(/Reply to this email and Acme <Swim> & Gym will help/);
+    expect(mail.text).toMatch(/Get in touch with Acme <Swim> & Gym the way you usually do/);
   });
 
   it('writes the expiry in the given time zone', () => {
@@ -491,7 +491,7 @@ describe('customerMessage', () => {
         expectClean(content);
         expectNoVendorContact(content);
       }
-      expect(message.text).toMatch(/Reply to this message and Acme <Swim> & Gym will help/);
+      expect(message.text).toMatch(/Get in touch with Acme <Swim> & Gym the way you usually do, and we will help you/);
       expect(message.text).toMatch(/^Hello,\n/);
       expect(message.html).toContain('Acme &lt;Swim&gt; &amp; Gym');
       expect(message.html).not.toMatch(/<Swim>|& Gym/);

@@ -37,6 +37,23 @@ describe('message', () => {
     expect(result.stdout).toContain('(For the primary holder, Linh Nguyen, who has no email address on file: read it to them or send it by text.)');
   });
 
+  it('--send refuses while the company is not set up, but printing works without a sender', async () => {
+    const { dir: folder, cleanup } = (await import('./helpers/cli.js')).tempDir();
+    try {
+      const bare = join(folder, 'bare.db');
+      await runInProcess(['--db', bare, 'init']);
+      await runInProcess(['--db', bare, 'import', '-'], { stdin: 'account_id,account_name,role,first_name,last_name,email,login_access\nA1,Ann,primary,Ann,A,ann@example.com,\n' });
+      const send = await runInProcess(['--db', bare, 'message', 'ann@example.com', '--template', 'sign-in', '--send'], { env: { ENROLLSY_MAIL_FROM: 'x@y.example' } });
+      expect(send.code).toBe(2);
+      expect(send.stderr).toMatch(/Set the company's --name, --sign-in-url first/);
+      const print = await runInProcess(['--db', bare, 'message', 'ann@example.com', '--template', 'not-received']);
+      expect(print.code).toBe(0);
+      expect(print.stdout).not.toMatch(/null|undefined/);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('not-received names the sender address to add to safe senders', async () => {
     const result = await cli(['message', 'jane.doe@example.com', '--template', 'not-received', '--json']);
     expect(JSON.parse(result.stdout).text).toContain('no-reply@sunriseswim.example');

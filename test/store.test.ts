@@ -35,6 +35,15 @@ describe('store file', () => {
     expect(existsSync(db)).toBe(false);
   });
 
+  it('a folder or an empty path as --db is a store problem (exit 3) with a clear line', async () => {
+    const folder = await runInProcess(['--db', dir, 'links']);
+    expect(folder.code).toBe(3);
+    expect(folder.stderr).toContain('is a folder, not a store file');
+    const empty = await runInProcess(['--db', '', 'links']);
+    expect(empty.code).toBe(3);
+    expect(empty.stderr).toContain('The store path is empty');
+  });
+
   it('ENROLLSY_DB points at the store when --db is absent', async () => {
     const db = join(dir, 'env.db');
     expect((await runInProcess(['init'], { env: { ENROLLSY_DB: db } })).code).toBe(0);
@@ -84,6 +93,8 @@ describe('store file', () => {
     expect(JSON.parse(result.stdout).found).toBe(true);
     const backup = `${db}.schema-1.bak`;
     expect(existsSync(backup)).toBe(true);
+    expect(statSync(backup).mode & 0o777).toBe(0o600);
+    expect(result.stderr).toContain(`Upgraded the store from schema 1; the old file is kept as ${backup}`);
     const old = new Database(backup, { readonly: true });
     expect(old.pragma('user_version', { simple: true })).toBe(1);
     expect(old.prepare("select count(*) as n from sqlite_master where name = 'reset_links'").get()).toEqual({ n: 0 });

@@ -55,7 +55,14 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions): Con
     out: new Chalk({ level: colorLevel(io.env, Boolean(io.stdout.isTTY), noColorFlag) }),
     err: new Chalk({ level: colorLevel(io.env, Boolean(io.stderr.isTTY), noColorFlag) }),
     storePath,
-    openStore: (storeOptions = {}) => openStore(storePath, { ...storeOptions, lockTimeoutMs: options.lockTimeout ?? 5000 }),
+    openStore: async (storeOptions = {}) => {
+      const store = await openStore(storePath, { ...storeOptions, lockTimeoutMs: options.lockTimeout ?? 5000 });
+      // init reports this itself; elsewhere a silent upgrade would surprise.
+      if (store.migratedFrom && !storeOptions.create) {
+        io.stderr.write(`! Upgraded the store from schema ${store.migratedFrom.version}; the old file is kept as ${store.migratedFrom.backup}.\n`);
+      }
+      return store;
+    },
     print: (text) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     notice: (text) => io.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   };

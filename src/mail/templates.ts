@@ -127,7 +127,7 @@ function bareAddress(sender: string | undefined): string {
 
 /** R5: questions go to the company, never to the vendor. */
 function stillStuck(company: Company): Block {
-  return { p: [`Still stuck? Reply to this message and ${companyName(company)} will help you.`] };
+  return { p: [`Still stuck? Get in touch with ${companyName(company)} the way you usually do, and we will help you.`] };
 }
 
 function signature(company: Company): Block {
@@ -180,7 +180,7 @@ export function resetEmail(input: {
     {
       p: [`If a future email from ${name} does not arrive, look in your spam or junk folder first, and add ${from} to your safe senders or contacts so our emails reach your inbox.`],
     },
-    { p: [`Questions? Reply to this email and ${name} will help you.`] },
+    { p: [`Questions? Get in touch with ${name} the way you usually do (replies to this email may not be read).`] },
     signature(input.company),
   ]);
 }
@@ -279,7 +279,7 @@ function notReceivedMessage(company: Company, recipientName: string | null, send
         [{ strong: 'Check your spam or junk folder first.' }, ` Look for an email from ${sender}. In Gmail, also look at the Promotions and Updates tabs.`],
         [
           { strong: 'Check that you are looking in the right inbox.' },
-          ` The email goes to the address on your ${name} account: the primary account holder's address, or a secondary account holder's own address only if the primary account holder has given them login access. Not sure which address that is? Reply to this message and we will check it for you.`,
+          ` The email goes to the address on your ${name} account: the primary account holder's address, or a secondary account holder's own address only if the primary account holder has given them login access. Not sure which address that is? Ask us and we will check it for you.`,
         ],
         {
           parts: [{ strong: `Add ${sender} to your safe senders,` }, ' so our emails reach your inbox:'],

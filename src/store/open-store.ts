@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { StoreError } from '../core/errors.js';
 import { migrations, SCHEMA_VERSION } from './migrations.js';
@@ -33,7 +33,11 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Opens (or with `create`, creates) the store at `path` and brings its schema up to date. */
 export async function openStore(path: string, options: OpenStoreOptions = {}): Promise<Store> {
+  if (path.trim() === '') throw new StoreError('The store path is empty: give --db <path>, or set ENROLLSY_DB.');
   const absolute = resolve(path);
+  if (existsSync(absolute) && statSync(absolute).isDirectory()) {
+    throw new StoreError(`${path} is a folder, not a store file: point --db at a file such as ${path.replace(/\/$/, '')}/enrollsy.db.`);
+  }
   if (!existsSync(absolute)) {
     if (!options.create) {
       throw new StoreError(`No store at ${path}. Run \`enrollsy-help init\` to create it, or point --db / ENROLLSY_DB at your store.`);
@@ -103,11 +107,8 @@ function assertEmptyOrOurs(sqlite: Database.Database, path: string, creating: bo
 function backupBeforeMigration(sqlite: Database.Database, absolute: string, version: number): string {
   let backup = `${absolute}.schema-${version}.bak`;
   if (existsSync(backup)) backup = `${absolute}.schema-${version}.${Date.now()}.bak`;
+  // Created empty first, owner-only like the store: it holds the same names and addresses.
+  writeFileSync(backup, '', { mode: 0o600, flag: 'wx' });
   sqlite.prepare('vacuum into ?').run(backup);
   return backup;
-}
-
-/** Copies a store file (used by tests and the bench to start from a known state). */
-export function copyStoreFile(from: string, to: string): void {
-  copyFileSync(from, to);
 }

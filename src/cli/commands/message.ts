@@ -1,15 +1,35 @@
 import { ProblemError, UsageError } from '../../core/errors.js';
 import { normalizeEmail } from '../../core/email.js';
-import { holderName, type Holder } from '../../core/types.js';
+import { holderName, type Company, type Holder } from '../../core/types.js';
 import { createMailer, senderAddress } from '../../mail/mailer.js';
 import { CUSTOMER_TEMPLATES, customerMessage, type CustomerTemplate } from '../../mail/templates.js';
 import { appendAudit } from '../../store/audit.js';
-import { getCompany } from '../../store/company.js';
+import { getCompany, PLACEHOLDER_COMPANY_NAME } from '../../store/company.js';
 import { findHoldersByEmailKey, findHoldersOfAccounts } from '../../store/holders.js';
 import { immediateTransaction } from '../../store/immediate-transaction.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { requireWellFormed } from './reset.js';
+
+// An email that says "your Your company account" or "[link: ask … for it]" helps nobody.
+function requireCompanySetUp(company: Company, template: CustomerTemplate): void {
+  const missing = [
+    company.name === PLACEHOLDER_COMPANY_NAME && '--name',
+    (template === 'sign-in' || template === 'grant-access' || template === 'reset') && !company.signInUrl && '--sign-in-url',
+    template === 'reset' && !company.resetUrl && '--reset-url',
+  ].filter((flag): flag is string => typeof flag === 'string');
+  if (missing.length > 0) {
+    throw new UsageError(`Set the company's ${missing.join(', ')} first (enrollsy-help company set ${missing.map((flag) => `${flag} <…>`).join(' ')}), so the email says who it is from and where to sign in. Nothing was sent.`);
+  }
+}
+
+function senderOrNull(env: NodeJS.ProcessEnv, company: Company): string | null {
+  try {
+    return senderAddress(env, company);
+  } catch {
+    return null;
+  }
+}
 
 /** `message <email> --template …`: customer instructions to paste, or to email with --send. */
 export async function runMessage(ctx: Context, email: string, options: { template: string; send?: boolean }): Promise<CommandResult> {
@@ -21,7 +41,9 @@ export async function runMessage(ctx: Context, email: string, options: { templat
   const store = await ctx.openStore();
   try {
     const company = await getCompany(store.db);
-    const sender = senderAddress(ctx.io.env, company);
+    if (options.send) requireCompanySetUp(company, template);
+    // Printing needs no sender; the text then names it in general words.
+    const sender = options.send ? senderAddress(ctx.io.env, company) : senderOrNull(ctx.io.env, company) ?? '';
     const holders = await findHoldersByEmailKey(store.db, normalizeEmail(email));
     // grant-access is for the primary: only they can give a secondary holder login access.
     let recipient: Holder | undefined = holders[0];
