@@ -79,3 +79,20 @@ describe('the built binary', () => {
     noStack(result.stderr);
   });
 });
+
+describe('usage without a command', () => {
+  it('exits 2 with the help on stderr and, with --json, one error document', async () => {
+    const plain = await runBinary([]);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain('A command is missing');
+    const json = await runBinary(['company', '--json']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout).error.exitCode).toBe(2);
+  });
+
+  it('a mistyped command is one line that suggests the right one', async () => {
+    const result = await runBinary(['diagnos', 'x@y.co']);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual(["✖ unknown command 'diagnos' (Did you mean diagnose?). Run `enrollsy-help --help` for usage."]);
+  });
+});

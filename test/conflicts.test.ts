@@ -136,3 +136,14 @@ describe('audit', () => {
     expect(bad.stderr).toContain('ISO 8601');
   });
 });
+
+describe('fix-conflict --dry-run of a primary removal', () => {
+  it('exits 2 without --yes (the real run would be refused), 0 with it', async () => {
+    const refused = await cli(['fix-conflict', 'pat.brown@example.com', '--keep', 'A1006', '--delete', '--dry-run', '--json']);
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ needsConfirmation: true, error: { exitCode: 2 } });
+    const ok = await cli(['fix-conflict', 'pat.brown@example.com', '--keep', 'A1006', '--delete', '--dry-run', '--yes']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('Dry run, nothing changed');
+  });
+});

@@ -204,3 +204,14 @@ describe('company settings', () => {
     expect(bare?.detail).toBe('Not set: the Account Sign-In link, the sender address, the company name. Links cannot be handed out and emails to customers cannot say who they are from.');
   });
 });
+
+describe('audit --since', () => {
+  it('takes real dates and times; local time without a zone; refuses impossible dates', async () => {
+    const { parseSince } = await import('../src/cli/commands/audit.js');
+    expect(parseSince('2026-11-27T09:30Z')).toBe('2026-11-27T09:30:00.000Z');
+    expect(parseSince('2026-11-27T09:30+02:00')).toBe('2026-11-27T07:30:00.000Z');
+    expect(parseSince('2026-11-27')).toBe(new Date(2026, 10, 27).toISOString());
+    expect(parseSince('2026-11-27 09:30')).toBe(new Date(2026, 10, 27, 9, 30).toISOString());
+    for (const bad of ['2026-02-30', '2026-13-01', '2026-11-27T25:00', 'yesterday', '27/11/2026']) expect(() => parseSince(bad)).toThrow(/--since needs a real ISO 8601/);
+  });
+});

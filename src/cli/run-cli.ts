@@ -57,8 +57,8 @@ function report(error: unknown, where: { io: IO; json: boolean; debug: boolean; 
   if (json) {
     io.stdout.write(`${JSON.stringify({ ...failure.extra, error: { exitCode: failure.exitCode, message: failure.message } }, null, 2)}\n`);
   }
-  // Commander already printed its own parse errors to stderr.
-  if (!(error instanceof CommanderError)) {
+  // Commander already printed its own parse errors to stderr (but for a missing command, only the help).
+  if (!(error instanceof CommanderError) || error.code === 'commander.help' || error.code === 'commander.helpDisplayed') {
     const mark = where.context ? where.context.err.red('✖') : '✖';
     io.stderr.write(`${mark} ${failure.message}\n`);
   }
@@ -68,8 +68,12 @@ function report(error: unknown, where: { io: IO; json: boolean; debug: boolean; 
 
 function classify(error: unknown, storePath: string | undefined): CliError | 'help' {
   if (error instanceof CommanderError) {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 'help';
-    return new UsageError(error.message.replace(/^error: /, ''));
+    // Help asked for is success; help shown because a command was missing is bad usage.
+    if (error.exitCode === 0) return 'help';
+    if (error.code === 'commander.help' || error.code === 'commander.helpDisplayed') {
+      return new UsageError('A command is missing: run `enrollsy-help --help` to see the commands.');
+    }
+    return new UsageError(error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
   }
   if (error instanceof CliError) return error;
   if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) return new InterruptedError();
@@ -196,7 +200,7 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
       // One line: what was wrong and where the usage is.
-      outputError: (text, write) => write(`✖ ${text.trim().replace(/^error: /, '').replace(/\.$/, '')}. Run \`${path} --help\` for usage.\n`),
+      outputError: (text, write) => write(`✖ ${text.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '')}. Run \`${path} --help\` for usage.\n`),
     });
     for (const sub of command.commands) configure(sub, `${path} ${sub.name()}`);
   };

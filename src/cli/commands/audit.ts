@@ -5,13 +5,24 @@ import { listAudit } from '../../store/audit.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 
-const ISO_DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_DATE_OR_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** Parses --since (an ISO 8601 date, or date and time) into the store's UTC ISO form. */
+/**
+ * Parses --since (an ISO 8601 date, or date and time) into the store's UTC ISO form. Without a
+ * zone it means local time, as the audit list shows it: a date alone is local midnight.
+ */
 export function parseSince(value: string): string {
-  const trimmed = value.trim();
-  const time = ISO_DATE_OR_TIME.test(trimmed) ? Date.parse(trimmed.replace(' ', 'T')) : Number.NaN;
-  if (Number.isNaN(time)) throw new UsageError(`--since needs an ISO 8601 date or time such as 2026-11-27 or 2026-11-27T09:30Z, got "${shortForMessage(value, 40)}".`);
+  const match = ISO_DATE_OR_TIME.exec(value.trim());
+  const refuse = () =>
+    new UsageError(`--since needs a real ISO 8601 date or time such as 2026-11-27 or 2026-11-27T09:30 (local) or 2026-11-27T09:30Z, got "${shortForMessage(value, 40)}".`);
+  if (!match) throw refuse();
+  const [, year, month, day, hour = '00', minute = '00', second = '00', zone] = match;
+  const fields = [year, month, day, hour, minute, second].map(Number) as [number, number, number, number, number, number];
+  // Date.parse would roll 2026-02-30 over into March; a real calendar date reads back unchanged.
+  const probe = new Date(Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5]));
+  if (probe.getUTCMonth() !== fields[1] - 1 || probe.getUTCDate() !== fields[2] || probe.getUTCHours() !== fields[3] || probe.getUTCMinutes() !== fields[4]) throw refuse();
+  const time = zone ? Date.parse(value.trim().replace(' ', 'T')) : new Date(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5]).getTime();
+  if (Number.isNaN(time)) throw refuse();
   return new Date(time).toISOString();
 }
 
@@ -32,7 +43,7 @@ export async function runAudit(ctx: Context, options: { email?: string; since?: 
     const text =
       entries.length === 0
         ? 'No audit entries match.'
-        : entries.map((e) => `${formatMoment(new Date(e.at))}  ${ctx.out.bold(e.action.padEnd(22))} ${(e.accountId ?? '-').padEnd(8)} ${ctx.out.dim(summary(e.details))}`).join('\n');
+        : entries.map((e) => `${formatMoment(new Date(e.at))}  ${ctx.out.bold(e.action.padEnd(24))} ${(e.accountId ?? '-').padEnd(8)} ${ctx.out.dim(summary(e.details))}`).join('\n');
     return { exitCode: 0, json, text };
   } finally {
     await store.close();

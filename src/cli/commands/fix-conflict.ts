@@ -95,11 +95,13 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
     const description = renderPlan(ctx, plan);
     if (options.dryRun) {
       const needsYes = plan.primariesLeftWithoutAddress.length > 0 && !ctx.yes;
-      return {
-        exitCode: 0,
-        json: { ...planJson(plan, false, true), needsConfirmation: needsYes },
-        text: `${ctx.out.cyan('i')} Dry run, nothing changed. The fix would:\n${description}${needsYes ? '\n    (removing a primary\'s address needs --yes, or a confirmation on a terminal)' : ''}`,
-      };
+      const text = `${ctx.out.cyan('i')} Dry run, nothing changed. The fix would:\n${description}`;
+      // Refused for real in a script: removing a primary's only address needs --yes.
+      if (needsYes && !ctx.interactive) {
+        if (!ctx.json) ctx.print(text);
+        throw new UsageError('The fix would be refused: it removes the only address of a primary holder; pass --yes to confirm. Nothing was changed.', { ...planJson(plan, false, true), needsConfirmation: true });
+      }
+      return { exitCode: 0, json: { ...planJson(plan, false, true), needsConfirmation: needsYes }, text: needsYes ? `${text}\n    (it will ask for confirmation before removing a primary's address)` : text };
     }
     const mustConfirm = asked || plan.primariesLeftWithoutAddress.length > 0;
     if (mustConfirm && !ctx.yes) {
