@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBinary, tempDir } from './helpers/cli.js';
 
@@ -94,5 +94,30 @@ describe('usage without a command', () => {
     const result = await runBinary(['diagnos', 'x@y.co']);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toEqual(["✖ unknown command 'diagnos' (Did you mean diagnose?). Run `enrollsy-help --help` for usage."]);
+  });
+});
+
+describe('import of a file (read on a worker thread by the binary)', () => {
+  it('imports, reports bad rows with their lines, and refuses a broken file in one line', async () => {
+    const store = join(dir, 'worker.db');
+    expect((await runBinary(['--db', store, 'init'])).code).toBe(0);
+    const file = join(dir, 'export.csv');
+    const header = 'account_id,account_name,role,first_name,last_name,email,login_access';
+    const rows = Array.from({ length: 1200 }, (_, i) => `W${i},Family ${i},primary,F,L,w${i}@example.com,`);
+    writeFileSync(file, [header, ...rows, 'W9999,Bad,boss,F,L,x@example.com,', 'W9998,Bad,secondary,F,L,y@example.com,'].join('\n'));
+    const rejected = await runBinary(['--db', store, 'import', file, '--json']);
+    expect(rejected.code).toBe(2);
+    expect(JSON.parse(rejected.stdout).rejected).toEqual([
+      { line: 1202, reason: expect.stringContaining('role must be primary or secondary') },
+      { line: 1203, reason: 'account W9998 has no primary holder (exactly one row must have role primary)' },
+    ]);
+    const skipped = await runBinary(['--db', store, 'import', file, '--skip-invalid', '--json']);
+    expect(skipped.code).toBe(1);
+    expect(JSON.parse(skipped.stdout).imported).toEqual({ accounts: 1200, holders: 1200 });
+    writeFileSync(file, `${header}\nA1,"Doe,primary,J,D,j@example.com,\n`);
+    const broken = await runBinary(['--db', store, 'import', file]);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr.trim().split('\n')).toHaveLength(1);
+    expect(broken.stderr).toMatch(/Line 2: unterminated quoted field/);
   });
 });

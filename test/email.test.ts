@@ -53,3 +53,11 @@ describe('emailProblem (the contract definition)', () => {
     expect(isWellFormedEmail(value)).toBe(false);
   });
 });
+
+describe('shortForMessage', () => {
+  it('shows control and invisible characters as escapes and shortens long values', async () => {
+    const { shortForMessage } = await import('../src/core/email.js');
+    expect(shortForMessage('a\u001b[2Jb\u202ec')).toBe('a\\u{1b}[2Jb\\u{202e}c');
+    expect(shortForMessage('x'.repeat(500), 10)).toBe(`${'x'.repeat(9)}…`);
+  });
+});

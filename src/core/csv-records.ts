@@ -33,6 +33,11 @@ const QUOTED = 3;
 const QUOTE_SEEN = 4; // a quote inside a quoted field: an escape ("") or the closing quote
 const AFTER_CR = 5; // a CR ended a line; swallow a following LF so CRLF counts once
 
+/** Longest field accepted: far beyond any name or address, well below what a string can hold. */
+export const MAX_FIELD_CHARS = 1_000_000;
+/** Most fields accepted in one record. */
+export const MAX_FIELDS = 10_000;
+
 const FIX_QUOTES = 'put the whole field in double quotes and write each " inside it as ""';
 
 /** Incremental RFC 4180 state machine; state lives in fields so a chunk can end anywhere. */
@@ -199,6 +204,12 @@ class CsvParser {
     this.partial = partial;
     this.line = line;
     this.recordLine = recordLine;
+    // A runaway field (usually a quote that never closes) would otherwise grow until memory runs out.
+    if (!this.error && partial.length > MAX_FIELD_CHARS) {
+      this.fail(`field ${fields.length + 1} of the record on line ${recordLine} is longer than ${MAX_FIELD_CHARS.toLocaleString('en-US')} characters: is a closing " missing?`, recordLine);
+    } else if (!this.error && fields.length > MAX_FIELDS) {
+      this.fail(`the record on line ${recordLine} has more than ${MAX_FIELDS.toLocaleString('en-US')} fields: is this a CSV export?`, recordLine);
+    }
   }
 
   /** Finishes the input: emits a record that had no final line break, or reports an open quote. */

@@ -33,6 +33,7 @@ export function emailProblem(address: string): string | null {
   if (local === '') return 'nothing stands before the "@"';
   if (local.length > 64 && charLength(local) > 64) return 'the part before the "@" is longer than 64 characters';
   if (/\s/u.test(trimmed)) return 'the address contains a space';
+  if (UNPRINTABLE.test(trimmed)) return 'the address contains an invisible or control character';
   if (domain === '') return 'nothing stands after the "@"';
   const labels = domain.split('.');
   if (labels.length < 2) return `the domain "${domain}" has no dot (e.g. example.com)`;
@@ -45,8 +46,14 @@ export function isWellFormedEmail(address: string): boolean {
   return emailProblem(address) === null;
 }
 
-/** The address shortened for a one-line error message, so a 10 kB paste does not flood the terminal. */
+/** Control characters and invisible formatting (bidi overrides, zero-width): never valid in data, never printed raw. */
+export const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
+
+/**
+ * A value made safe for a one-line message: control and invisible characters shown as \u{…}
+ * (so input cannot drive the terminal), and shortened so a 10 kB paste does not flood it.
+ */
 export function shortForMessage(value: string, max = 80): string {
-  const oneLine = value.replace(/[\r\n\t]+/g, ' ');
-  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+  const visible = value.replace(/[\r\n\t]+/g, ' ').replace(new RegExp(UNPRINTABLE.source, 'gu'), (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  return visible.length > max ? `${visible.slice(0, max - 1)}…` : visible;
 }

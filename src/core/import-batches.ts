@@ -21,10 +21,20 @@ export interface ImportBatch {
 
 /** Why an export cannot be read at all: a bad header, a CSV syntax error, or no header. */
 export class ImportFileError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The line the problem is on (1 for the header and for an empty file). */
+    readonly line: number,
+    /** The problem without the "Line N:" prefix, for the JSON `rejected` entry. */
+    readonly reason: string,
+  ) {
     super(message);
     this.name = 'ImportFileError';
   }
+}
+
+function fileError(line: number, reason: string): ImportFileError {
+  return new ImportFileError(`Line ${line}: ${reason}. Nothing was imported.`, line, reason);
 }
 
 // Small batches keep both threads busy: the main thread starts inserting sooner and waits less.
@@ -42,7 +52,7 @@ export async function* importBatches(source: AsyncIterable<string | Buffer>, sou
     for await (const record of csvRecords(source)) {
       if (header === undefined) {
         header = readHeader(record.fields);
-        if (!header.ok) throw new ImportFileError(`Line ${record.line}: ${header.reason}. Nothing was imported.`);
+        if (!header.ok) throw fileError(record.line, header.reason);
         continue;
       }
       if (!header.ok) continue;
@@ -65,9 +75,9 @@ export async function* importBatches(source: AsyncIterable<string | Buffer>, sou
       }
     }
   } catch (error) {
-    if (error instanceof CsvSyntaxError) throw new ImportFileError(`Line ${error.line}: ${error.message}. Nothing was imported.`);
+    if (error instanceof CsvSyntaxError) throw fileError(error.line, error.message);
     throw error;
   }
-  if (header === undefined) throw new ImportFileError(`${sourceName} is empty: expected a header row (${IMPORT_COLUMNS.join(', ')}). Nothing was imported.`);
+  if (header === undefined) throw fileError(1, `${sourceName} is empty: expected a header row (${IMPORT_COLUMNS.join(', ')})`);
   if (batch.rowsRead > 0) yield batch;
 }

@@ -1,4 +1,4 @@
-import { emailProblem, normalizeEmail, shortForMessage } from './email.js';
+import { emailProblem, normalizeEmail, shortForMessage, UNPRINTABLE } from './email.js';
 import type { Role } from './types.js';
 
 /** The columns an accounts export must have (order free, extra columns ignored). */
@@ -33,15 +33,35 @@ export interface ImportRow {
   loginAccess: boolean;
 }
 
+/** Longest name, account name or account id accepted. */
+export const MAX_TEXT_CHARS = 200;
+
+// Names: line breaks and tabs inside a quoted field become one space; other control or
+// invisible characters are refused (they could drive the admin's terminal when printed).
+function cleanText(column: string, raw: string): { ok: true; value: string } | { ok: false; reason: string } {
+  const value = raw.replace(/[\t\r\n]+/g, ' ').trim();
+  if (UNPRINTABLE.test(value)) return { ok: false, reason: `${column} contains a control or invisible character ("${shortForMessage(value, 40)}")` };
+  if (value.length > MAX_TEXT_CHARS) return { ok: false, reason: `${column} is longer than ${MAX_TEXT_CHARS} characters` };
+  return { ok: true, value };
+}
+
 const ACCESS_VALUES: Record<string, boolean> = { '': false, yes: true, no: false, true: true, false: false, '1': true, '0': false, y: true, n: false };
 
 /** Validates one data record; the reason names the column and what to put there. */
 export function readImportRow(fields: readonly string[], index: ColumnIndex): { ok: true; row: ImportRow } | { ok: false; reason: string; accountId: string } {
   const get = (column: (typeof IMPORT_COLUMNS)[number]): string => fields[index[column]] ?? '';
-  const accountId = get('account_id').trim();
+  const id = cleanText('account_id', get('account_id'));
+  const accountId = id.ok ? id.value : '';
   const fail = (reason: string) => ({ ok: false as const, reason, accountId });
   if (fields.length !== index.count) return fail(`has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header has ${index.count} (a comma too many or too few?)`);
+  if (!id.ok) return fail(id.reason);
   if (accountId === '') return fail('account_id is empty');
+  const texts: Partial<Record<'account_name' | 'first_name' | 'last_name', string>> = {};
+  for (const column of ['account_name', 'first_name', 'last_name'] as const) {
+    const text = cleanText(column, get(column));
+    if (!text.ok) return fail(text.reason);
+    texts[column] = text.value;
+  }
   const role = get('role').trim().toLowerCase();
   if (role !== 'primary' && role !== 'secondary') return fail(`role must be primary or secondary, found "${shortForMessage(get('role'), 40)}"`);
   const rawEmail = get('email');
@@ -57,10 +77,10 @@ export function readImportRow(fields: readonly string[], index: ColumnIndex): { 
     ok: true,
     row: {
       accountId,
-      accountName: get('account_name').trim(),
+      accountName: texts.account_name!,
       role,
-      firstName: get('first_name').trim(),
-      lastName: get('last_name').trim(),
+      firstName: texts.first_name!,
+      lastName: texts.last_name!,
       email,
       emailKey: email === null ? null : normalizeEmail(email),
       loginAccess: role === 'secondary' && access,

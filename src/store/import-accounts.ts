@@ -156,7 +156,7 @@ export async function importAccounts(
       return { imported: { accounts, holders }, rejected, skippedAccounts, rowsRead };
     });
   } catch (error) {
-    if (error instanceof ImportFileError) throw new UsageError(error.message);
+    if (error instanceof ImportFileError) throw new UsageError(error.message, { imported: { accounts: 0, holders: 0 }, rejected: [{ line: error.line, reason: error.reason }] });
     throw error;
   } finally {
     sqlite.pragma('foreign_keys = ON');

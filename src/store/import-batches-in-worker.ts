@@ -5,8 +5,12 @@ import { ImportFileError, type ImportBatch } from '../core/import-batches.js';
 import { packageRoot } from '../core/package-root.js';
 import type { ImportWorkerMessage } from './import-worker.js';
 
-/** The bundled worker, or null when running from source (tests), where parsing stays in-thread. */
+/**
+ * The bundled worker, or null when running from source (in-process tests), where parsing stays
+ * in-thread: a worker from dist/ could be older than the source being tested.
+ */
 export function importWorkerPath(): string | null {
+  if (!import.meta.url.endsWith('.js')) return null;
   const path = join(packageRoot(), 'dist', 'import-worker.js');
   return existsSync(path) ? path : null;
 }
@@ -42,7 +46,7 @@ export async function* importBatchesInWorker(workerPath: string, path: string): 
       if (!message) throw failure ?? new Error('the import worker ended without finishing');
       if (message.type === 'done') return;
       if (message.type === 'error') {
-        if (message.fileError) throw new ImportFileError(message.message);
+        if (message.file) throw new ImportFileError(message.message, message.file.line, message.file.reason);
         throw Object.assign(new Error(message.message), { code: message.code });
       }
       worker.postMessage('credit');

@@ -13,7 +13,7 @@ export const BATCH_CREDITS = 4;
 export type ImportWorkerMessage =
   | { type: 'batch'; batch: ImportBatch }
   | { type: 'done' }
-  | { type: 'error'; fileError: boolean; message: string; code?: string };
+  | { type: 'error'; message: string; code?: string; file?: { line: number; reason: string } };
 
 async function run(): Promise<void> {
   const port = parentPort!;
@@ -34,7 +34,12 @@ async function run(): Promise<void> {
     port.postMessage({ type: 'done' } satisfies ImportWorkerMessage);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    port.postMessage({ type: 'error', fileError: error instanceof ImportFileError, message, code: (error as { code?: string }).code } satisfies ImportWorkerMessage);
+    port.postMessage({
+      type: 'error',
+      message,
+      code: (error as { code?: string }).code,
+      file: error instanceof ImportFileError ? { line: error.line, reason: error.reason } : undefined,
+    } satisfies ImportWorkerMessage);
   }
   port.close();
 }
