@@ -87,7 +87,8 @@ describe('diagnose --json on the demo store', () => {
     const result = await runInProcess(['--db', db, 'diagnose', 'pat.brown@example.com']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('✖ Address is used in 2 accounts');
-    expect(result.stdout).toContain('→ Keep it in the right account');
+    expect(result.stdout).toContain('→ Keep it in the account of the customer who is logging in');
+    expect(result.stdout).toContain('--keep <A1005 or A1006> --delete');
     expect(result.stdout).not.toMatch(/\x1b\[/); // no colour when not a terminal
   });
 

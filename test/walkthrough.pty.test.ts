@@ -77,6 +77,7 @@ describe('diagnose walkthrough in a terminal', () => {
     expect(screen).toContain('Escalation note');
     expect(screen).toContain('Duplicate fixed: kept in A1004, removed from A1003.');
     expect(screen).toContain('never ask the customer to contact Enrollsy directly');
+    expect(screen).toContain('use a password manager');
     expect(screen).toContain('EXIT=0');
   }, 30000);
 

@@ -39,7 +39,7 @@ export function renderReset(ctx: Context, outcome: ResetOutcome): string {
   lines.push(
     delivery
       ? `${ctx.out.green('✔')} Email sent via ${delivery.transport === 'outbox' ? `the outbox: ${delivery.location}` : `SMTP (${delivery.location})`}.`
-      : `${ctx.out.cyan('i')} Not sent (--no-send): send the link below to the customer yourself, e.g. by text message.`,
+      : `${ctx.out.cyan('i')} Not emailed: send the link below to the customer yourself, e.g. by text message.`,
   );
   lines.push(`    ${ctx.out.bold(issued.link)}`);
   return lines.join('\n');

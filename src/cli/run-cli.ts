@@ -129,7 +129,7 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
 
   const reset = program
     .command('reset')
-    .description('issue a password-reset link for the account holding <email> and email it (R3)')
+    .description('issue a password-reset link for the account holding <email> and email it to the right holder')
     .argument('<email>', "the customer's email address")
     .option('--no-send', 'record and print the link without emailing it (to send it by text yourself)')
     .option('--force', 'issue even though a link was issued in the last 10 minutes (it cancels that one)')

@@ -105,7 +105,7 @@ export function diagnose(facts: DiagnoseFacts): { report: DiagnosisReport; decis
       status: 'fail',
       title: `Address is used in ${accounts.size} accounts`,
       detail: `The same address cannot be in two accounts; login fails in all of them until it is removed from the others. Used by: ${where}.`,
-      fix: `Keep it in the right account and remove or change it in the other: \`enrollsy-help fix-conflict ${facts.emailKey} --keep <accountId> --delete\` (or --change-to <new-email>).`,
+      fix: `Keep it in the account of the customer who is logging in, and remove or change it in the other: \`enrollsy-help fix-conflict ${facts.emailKey} --keep <${[...accounts.keys()].join(' or ')}> --delete\` (or --change-to <new-email>).`,
     });
   } else {
     const holders = [...accounts.values()][0]!;
@@ -141,7 +141,9 @@ export function diagnose(facts: DiagnoseFacts): { report: DiagnosisReport; decis
         status: 'warn',
         title: 'Secondary holder has no login access',
         detail: `${holderName(secondary)} is a secondary holder without login access: reset emails go to the primary, ${primary ? holderName(primary) : 'who has no address'}.`,
-        fix: `Ask the primary to grant access (only to a trusted person: it gives full control, payment methods included). Send them the steps: \`enrollsy-help message ${primary?.email ?? '<primary email>'} --template grant-access\`.`,
+        fix: primary?.email
+          ? `Ask the primary to grant access (only to a trusted person: it gives full control, payment methods included). Send them the steps: \`enrollsy-help message ${primary.email} --template grant-access\`.`
+          : 'The primary has no email address on file: call them, and read them the steps to grant access (`enrollsy-help message <this address> --template grant-access` prints them), or add an address for the primary.',
       });
     }
   }
@@ -202,18 +204,26 @@ export function diagnose(facts: DiagnoseFacts): { report: DiagnosisReport; decis
   return { report, decision };
 }
 
+// How an admin reads a stored delivery status.
+const DELIVERY_WORDS: Record<string, string> = {
+  pending: 'email being sent',
+  sent: 'emailed',
+  failed: 'email not delivered',
+  'not-sent': 'not emailed: given to the admin to send',
+};
+
 function pendingResetCheck(facts: DiagnoseFacts, accountId: string | null): Check {
   const latest = accountId === null ? undefined : facts.latestLinks.get(accountId);
   const base = { id: 'pending-reset', status: 'info' as const, fix: '' };
-  if (!latest) return { ...base, title: 'No reset link outstanding', detail: accountId === null ? 'No single account to look at.' : 'No reset link was issued for this account yet.' };
+  if (!latest) return { ...base, title: 'No reset link outstanding', detail: accountId === null ? 'The address is not in exactly one account, so there is no reset link to look at.' : 'No reset link was issued for this account yet.' };
   const status = linkStatus(latest, facts.now);
   if (status === 'valid') {
     const left = Date.parse(latest.expiresAt) - facts.now.getTime();
     return {
       ...base,
       title: 'A reset link is outstanding',
-      detail: `A link issued ${formatMoment(new Date(latest.issuedAt))} to ${latest.recipientEmail} (${latest.deliveryStatus}) is valid until ${formatMoment(new Date(latest.expiresAt))}, ${formatDuration(left)} from now. Issuing a new one cancels it.`,
-      fix: latest.deliveryStatus === 'failed' ? 'Its email was not delivered: resend with `enrollsy-help reset <email> --force`.' : '',
+      detail: `A link issued ${formatMoment(new Date(latest.issuedAt))} for ${latest.recipientEmail} (${DELIVERY_WORDS[latest.deliveryStatus] ?? latest.deliveryStatus}) is valid until ${formatMoment(new Date(latest.expiresAt))}, ${formatDuration(left)} from now. Issuing a new one cancels it.`,
+      fix: latest.deliveryStatus === 'failed' ? `Its email was not delivered: resend with \`enrollsy-help reset ${latest.recipientEmail} --force\`.` : '',
     };
   }
   return { ...base, title: 'No reset link outstanding', detail: `The last link, issued ${formatMoment(new Date(latest.issuedAt))}, has ${status === 'expired' ? 'expired' : 'been superseded'}.` };

@@ -19,6 +19,7 @@ export interface CompanySetOptions {
 
 /** Validates company flags into settings changes (exit 2 on a bad link or address). */
 export function companyChanges(options: CompanySetOptions): Partial<Company> {
+  if (options.name !== undefined && options.name.trim() === '') throw new UsageError('--name cannot be empty: customers see it in every email.');
   const changes: Partial<Company> = {
     name: options.name?.trim(),
     signInUrl: checkUrl('--sign-in-url', options.signInUrl),

@@ -90,7 +90,7 @@ export async function runWalkthrough(ctx: Context, store: Store, firstEmail: str
     SIGN_IN_ROUTES.map((r) => ({ name: r.name, value: r.value })),
   );
   const route = SIGN_IN_ROUTES.find((r) => r.value === routeValue)!;
-  note(`Customer reached the sign-in page: ${route.name.toLowerCase()}.`);
+  note(`How the customer tried to reach the sign-in page: ${route.name}.`);
   if (route.right) {
     ctx.print(`${statusMark(out, 'pass')} That is the right place. Next: a password reset.`);
   } else {
@@ -105,7 +105,8 @@ export async function runWalkthrough(ctx: Context, store: Store, firstEmail: str
   heading(4, 'Password reset');
   const recipientCheck = report.checks.find((c) => c.id === 'reset-recipient')!;
   ctx.print(renderChecks(out, [recipientCheck, report.checks.find((c) => c.id === 'pending-reset')!]));
-  let resetSent = false;
+  // An email may be on its way: one sent now, an earlier one, or the customer's own request.
+  let expectEmail = report.resetRecipient !== null;
   if (report.resetRecipient) {
     ctx.print(`    The link works for 2 hours; each new reset email cancels every earlier link, so send one and wait.`);
     const how = await ask.select('How should the reset link reach the customer?', [
@@ -114,7 +115,9 @@ export async function runWalkthrough(ctx: Context, store: Store, firstEmail: str
       { name: 'Not now', value: 'skip' },
     ]);
     if (how !== 'skip') {
-      resetSent = await issueInWalkthrough(ctx, ask, store, email, how === 'send', note);
+      await issueInWalkthrough(ctx, ask, store, email, how === 'send', note);
+      // A link handed over by text is not an email that can go missing.
+      expectEmail = how === 'send';
       ({ report, facts } = await look(ctx, store, email));
     } else {
       if (facts.company.resetUrl) ctx.print(`    Account Password Reset link to send yourself: ${out.bold(facts.company.resetUrl)}`);
@@ -125,7 +128,7 @@ export async function runWalkthrough(ctx: Context, store: Store, firstEmail: str
   }
 
   // Step 5: R4: the email did not arrive.
-  if (resetSent || report.resetRecipient) {
+  if (expectEmail) {
     heading(5, 'Did the reset email arrive?');
     const arrived = await ask.confirm('Ask the customer: has the password-reset email arrived?', true);
     note(`Reset email ${arrived ? 'arrived' : 'did not arrive'}.`);
@@ -200,7 +203,7 @@ async function issueInWalkthrough(ctx: Context, ask: Prompter, store: Store, ema
     try {
       const outcome = await issueAndDeliver(ctx, store, email, { force, send });
       ctx.print(renderReset(ctx, outcome));
-      note(`Reset link issued to ${outcome.issued.recipient.email} (${outcome.issued.recipient.role}), ${send ? 'emailed' : 'shown to the admin'}; valid until ${outcome.issued.expiresAt}; ${outcome.issued.invalidated} earlier link(s) cancelled.`);
+      note(`Reset link issued for ${outcome.issued.recipient.email} (${outcome.issued.recipient.role}), ${send ? 'emailed' : 'given to the admin to send'}; valid until ${formatMoment(new Date(outcome.issued.expiresAt))}; ${outcome.issued.invalidated} earlier link(s) cancelled.`);
       return true;
     } catch (error) {
       if (!(error instanceof CliError) || (error.exitCode !== ExitCode.problemsFound && error.exitCode !== ExitCode.delivery)) throw error;
@@ -235,12 +238,15 @@ async function finish(ctx: Context, ask: Prompter, report: DiagnosisReport, log:
   ctx.print(`\n${ctx.out.bold('Summary')}`);
   ctx.print(renderChecks(ctx.out, report.checks));
   const failed = report.checks.some((c) => c.status === 'fail');
+  // R6: the moment an admin has just dealt with a login problem is the moment to say it.
+  const hygiene = ctx.out.dim('Tip for your team: admins and instructors should use a password manager; reused passwords are behind most breaches.');
   if (resolved) {
-    ctx.print(`\n${ctx.out.green('✔ Resolved: the customer can log in.')}`);
+    ctx.print(`\n${ctx.out.green('✔ Resolved: the customer can log in.')}\n${hygiene}`);
     return { exitCode: failed ? ExitCode.problemsFound : ExitCode.ok, json: report, text: '' };
   }
   const escalate = await ask.confirm('The customer still cannot log in. Prepare an escalation note for Enrollsy support?', true);
   if (escalate) ctx.print(`\n${escalationNote(ctx, report, log)}`);
+  ctx.print(hygiene);
   return { exitCode: failed ? ExitCode.problemsFound : ExitCode.ok, json: report, text: '' };
 }
 

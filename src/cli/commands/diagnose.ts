@@ -17,7 +17,7 @@ export function renderReport(ctx: Context, report: DiagnosisReport, holdersTable
   lines.push('', renderChecks(ctx.out, report.checks));
   if (report.suggestions.length > 0) lines.push('', `Did the customer mean: ${report.suggestions.join(', ')}? (nothing was changed)`);
   const failed = report.checks.filter((c) => c.status === 'fail').length;
-  lines.push('', failed > 0 ? ctx.out.red(`${failed} check${failed === 1 ? '' : 's'} failed: fix ${failed === 1 ? 'it' : 'them'} first.`) : ctx.out.green('No blocking problem found.'));
+  lines.push('', failed > 0 ? ctx.out.red(`${failed} check${failed === 1 ? '' : 's'} failed; the → lines say what to do.`) : ctx.out.green('No blocking problem found.'));
   return lines.join('\n');
 }
 

@@ -72,7 +72,7 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
     if (asked && accounts.size > 1) {
       if (!ctx.interactive) {
         throw new UsageError(
-          `Say which account keeps the address and what happens elsewhere: --keep <${[...accounts.keys()].join('|')}> and --delete or --change-to <new-email> (no terminal to ask on).`,
+          `Say which account keeps the address and what happens elsewhere: --keep <${[...accounts.keys()].join('|')}> and --delete or --change-to <new-email> (this is not an interactive terminal, so it cannot ask).`,
         );
       }
       const ask = await terminalPrompter(ctx.io);

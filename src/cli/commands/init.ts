@@ -65,8 +65,12 @@ export async function runInit(ctx: Context, options: InitOptions): Promise<Comma
     ];
     if (demo) lines.push(`${ctx.out.green('✔')} Demo data loaded: ${demo.accounts} accounts, ${demo.holders} holders.`);
     lines.push('', renderCompany(ctx, company));
-    if (!company.signInUrl || !company.resetUrl) lines.push('', `Next: set the links from "My Company": enrollsy-help company set --sign-in-url <url> --reset-url <url> --sender <email>`);
-    lines.push('', `Next: enrollsy-help import <accounts.csv>, then enrollsy-help diagnose <email>.`);
+    lines.push(
+      '',
+      !company.signInUrl || !company.resetUrl
+        ? 'Next: set the links from "My Company" (enrollsy-help company set --name <name> --sign-in-url <url> --reset-url <url> --sender <email>), then enrollsy-help import <accounts.csv>.'
+        : 'Next: enrollsy-help import <accounts.csv>, then enrollsy-help diagnose <email>.',
+    );
     return {
       exitCode: 0,
       json: { store: store.path, schemaVersion: SCHEMA_VERSION, migratedFrom: store.migratedFrom, demo },
