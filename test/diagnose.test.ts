@@ -121,3 +121,10 @@ describe('links', () => {
     expect(JSON.parse(show.stdout).signInUrl).toBe('https://app.enrollsy.com/account/signin?company=sunrise-swim');
   });
 });
+
+describe('suggestions for early typos', () => {
+  it('finds the stored address when the second letter is mistyped', async () => {
+    const { json } = await report('jnae.doe@example.com');
+    expect(json.suggestions).toContain('jane.doe@example.com');
+  });
+});

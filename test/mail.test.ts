@@ -199,7 +199,7 @@ describe('SMTP transport', () => {
       const error = await failureOf(mailer.send(sampleMessage()));
       expect(Date.now() - started).toBeLessThan(5000);
       expect(error).toBeInstanceOf(MailDeliveryError);
-      expect(error.message).toBe(`SMTP server 127.0.0.1:${address.port} did not answer within 0.5 s`);
+      expect(error.message).toBe(`SMTP server 127.0.0.1:${address.port} did not answer in time (each step waits up to 0.5 s; ENROLLSY_SMTP_TIMEOUT_MS sets it)`);
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));

@@ -62,5 +62,6 @@ export function suggestionPrefixes(emailKey: string): string[] {
   const chars = [...local];
   if (chars.length >= 2) prefixes.add(chars.slice(0, 2).join('')); // a typo later in the address
   if (chars.length >= 2) prefixes.add(chars[1]! + chars[0]!); // the first two letters swapped
+  if (chars.length >= 1) prefixes.add(chars[0]!); // a typo in the second letter (the nearest few hundred only)
   return [...prefixes];
 }

@@ -244,7 +244,7 @@ function describeSmtpError(error: NodemailerError, settings: SmtpSettings, recip
   if (code === 'ETIMEDOUT' || original === 'ETIMEDOUT') {
     if (error.timeoutType === 'CONNECT_TIMEOUT') return `SMTP server ${at} did not accept the connection within ${seconds}`;
     // Greeting and idle-socket timers share one value and race on a silent server: one message for both.
-    return `SMTP server ${at} did not answer within ${seconds}`;
+    return `SMTP server ${at} did not answer in time (each step waits up to ${seconds}; ${ENV.timeout} sets it)`;
   }
   if (isTlsError(error)) {
     if (original === 'ERR_SSL_WRONG_VERSION_NUMBER') {
