@@ -29,6 +29,8 @@ describe('the built binary', () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).normalizedEmail).toBe('jane.doe@example.com');
     expect(result.stderr).toBe('');
+    // Compact when piped (indented only for a person at a terminal), like gh.
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
   });
 
   it('diagnose exits 1 when a check fails', async () => {

@@ -33,7 +33,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       context = createContext(io, deps.clock, command.optsWithGlobals<GlobalOptions>());
       const action = await load();
       const result = await action(context, ...args.slice(0, -1));
-      if (context.json) io.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
+      if (context.json) io.stdout.write(`${toJson(result.json, io)}\n`);
       else {
         const text = typeof result.text === 'function' ? result.text() : result.text;
         if (text !== '') context.print(text);
@@ -50,12 +50,17 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   return exitCode;
 }
 
+/** JSON indented for a person at a terminal, compact for a pipe (as `gh` does): a 1M-holder scan prints megabytes. */
+export function toJson(value: unknown, io: IO): string {
+  return JSON.stringify(value, null, io.stdout.isTTY ? 2 : undefined);
+}
+
 function report(error: unknown, where: { io: IO; json: boolean; debug: boolean; context: Context | undefined }): ExitCodeValue {
   const failure = classify(error, where.context?.storePath);
   if (failure === 'help') return ExitCode.ok;
   const { io, json, debug } = where;
   if (json) {
-    io.stdout.write(`${JSON.stringify({ ...failure.extra, error: { exitCode: failure.exitCode, message: failure.message } }, null, 2)}\n`);
+    io.stdout.write(`${toJson({ ...failure.extra, error: { exitCode: failure.exitCode, message: failure.message } }, io)}\n`);
   }
   // Commander already printed its own parse errors to stderr (but for a missing command, only the help).
   if (!(error instanceof CommanderError) || error.code === 'commander.help' || error.code === 'commander.helpDisplayed') {
