@@ -26,9 +26,3 @@ export function storeErrorFrom(error: unknown, path: string): unknown {
   if (base) return new StoreError(`The store ${path} ${messages[base]}.`);
   return error;
 }
-
-/** True when an error is SQLite's or the file system's, i.e. a store problem rather than a bug. */
-export function isStoreFailure(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
-  return code.startsWith('SQLITE_') || Object.keys(messages).includes(code);
-}
