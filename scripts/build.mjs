@@ -3,9 +3,10 @@
 // command's heavy modules in their own chunk, loaded only when that command runs.
 // better-sqlite3 stays external: it is a native addon.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 const outdir = new URL('../dist/', import.meta.url).pathname;
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: {
@@ -22,6 +23,8 @@ await build({
   // Bundled CommonJS packages (commander, nodemailer) call require() for Node built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
+  // The version is fixed at build time: npm_package_version would name the caller's package under npx.
+  define: { 'process.env.ENROLLSY_HELP_VERSION': JSON.stringify(version) },
   legalComments: 'none',
   sourcemap: 'linked',
   logLevel: 'warning',

@@ -123,3 +123,11 @@ describe('import of a file (read on a worker thread by the binary)', () => {
     expect(broken.stderr).toMatch(/Line 2: unterminated quoted field/);
   });
 });
+
+describe('version', () => {
+  it('is the package version, fixed at build time', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const result = await runBinary(['--version'], { env: { npm_package_version: '9.9.9' } });
+    expect(result.stdout.trim()).toBe(version);
+  });
+});

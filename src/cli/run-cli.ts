@@ -94,7 +94,7 @@ function classify(error: unknown, storePath: string | undefined): CliError | 'he
 function buildProgram(lazy: (load: () => Promise<Action>) => (...args: unknown[]) => Promise<void>, io: IO): Command {
   const program = new Command('enrollsy-help')
     .description('Help a customer who cannot log in to Enrollsy: duplicate-email check, sign-in link, reset link, escalation.')
-    .version(process.env.npm_package_version ?? '0.1.0', '-V, --version')
+    .version(process.env.ENROLLSY_HELP_VERSION ?? '0.0.0-source', '-V, --version')
     .option('--db <path>', 'the account store (default: $ENROLLSY_DB, else data/enrollsy.db)')
     .option('--json', 'print exactly one JSON document on stdout; never prompt')
     .option('-y, --yes', 'never prompt; answer confirmations with yes')
