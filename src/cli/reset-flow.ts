@@ -53,10 +53,10 @@ export function renderReset(ctx: Context, outcome: ResetOutcome): string {
 export async function issueAndDeliver(ctx: Context, store: Store, email: string, options: { force: boolean; send: boolean }): Promise<ResetOutcome> {
   const mailer = options.send ? createMailer({ env: ctx.io.env, storePath: store.path }) : null;
   try {
-    const from = mailer ? senderAddress(ctx.io.env, await getCompany(store.db)) : null;
+    const company = await getCompany(store.db);
+    const from = mailer ? senderAddress(ctx.io.env, company) : null;
     const issued = await issueResetLink(store, email, { ...options, now: ctx.clock.now() });
     if (!mailer || from === null) return { issued, delivery: null };
-    const company = await getCompany(store.db);
     const message = resetEmail({ company, recipientName: issued.recipient.name, link: issued.link, expiresAt: new Date(issued.expiresAt), now: ctx.clock.now(), sender: from });
     const stopWatching = onInterrupt(() => {
       recordInterruptedDeliverySync(store, issued, mailer.transport, ctx.clock.now());
