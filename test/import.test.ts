@@ -138,44 +138,30 @@ describe('import', () => {
 
 describe('import encoding', () => {
   it('refuses a file that is not UTF-8 instead of storing garbled names', async () => {
-    const { dir: folder, cleanup: done } = tempDir();
-    try {
-      const store = join(folder, 's.db');
-      await runInProcess(['--db', store, 'init']);
-      const file = join(folder, 'latin1.csv');
-      writeFileSync(file, Buffer.from(`${HEADER}\nA1,M\xfcller,primary,Zo\xeb,M\xfcller,zoe@example.de,\n`, 'latin1'));
-      const result = await runInProcess(['--db', store, 'import', file]);
-      expect(result.code).toBe(2);
-      expect(result.stderr).toMatch(/not UTF-8 text .*line 2/);
-    } finally {
-      done();
-    }
+    const file = join(dir, 'latin1.csv');
+    writeFileSync(file, Buffer.from(`${HEADER}\nA1,M\xfcller,primary,Zo\xeb,M\xfcller,zoe@example.de,\n`, 'latin1'));
+    const result = await runInProcess(['--db', db, 'import', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/not UTF-8 text .*line 2/);
   });
 });
 
 describe('import of hostile or broken files', () => {
   it('refuses control characters in names and addresses, and runaway fields, with exit 2 and the line', async () => {
-    const { dir: folder, cleanup: done } = tempDir();
-    try {
-      const store = join(folder, 's.db');
-      await runInProcess(['--db', store, 'init']);
-      const file = join(folder, 'x.csv');
-      writeFileSync(file, `${HEADER}\nA1,Doe,primary,Ja\u001b]0;pwned\u0007ne,Doe,jane@example.com,\nA2,Lee,primary,Al,Lee,a\u0007l@example.com,\nA3,"Multi\nline",primary,M,L,m@example.com,\n`);
-      const result = await runInProcess(['--db', store, 'import', file, '--json']);
-      expect(result.code).toBe(2);
-      const json = JSON.parse(result.stdout);
-      expect(json.rejected).toEqual([
-        { line: 2, reason: expect.stringContaining('first_name contains a control or invisible character ("Ja\\u{1b}]0;pwned\\u{7}ne")') },
-        { line: 3, reason: expect.stringContaining('invisible or control character') },
-      ]);
-      expect(result.stderr).not.toContain('\u001b');
+    const file = join(dir, 'x.csv');
+    writeFileSync(file, `${HEADER}\nA1,Doe,primary,Ja\u001b]0;pwned\u0007ne,Doe,jane@example.com,\nA2,Lee,primary,Al,Lee,a\u0007l@example.com,\nA3,"Multi\nline",primary,M,L,m@example.com,\n`);
+    const result = await runInProcess(['--db', db, 'import', file, '--json']);
+    expect(result.code).toBe(2);
+    const json = JSON.parse(result.stdout);
+    expect(json.rejected).toEqual([
+      { line: 2, reason: expect.stringContaining('first_name contains a control or invisible character ("Ja\\u{1b}]0;pwned\\u{7}ne")') },
+      { line: 3, reason: expect.stringContaining('invisible or control character') },
+    ]);
+    expect(result.stderr).not.toContain('\u001b');
 
-      writeFileSync(file, `${HEADER}\nA1,Doe,primary,"${'x'.repeat(1_100_000)}`);
-      const runaway = await runInProcess(['--db', store, 'import', file]);
-      expect(runaway.code).toBe(2);
-      expect(runaway.stderr).toMatch(/Line 2: field 4 of the record on line 2 is longer than 1,000,000 characters/);
-    } finally {
-      done();
-    }
+    writeFileSync(file, `${HEADER}\nA1,Doe,primary,"${'x'.repeat(1_100_000)}`);
+    const runaway = await runInProcess(['--db', db, 'import', file]);
+    expect(runaway.code).toBe(2);
+    expect(runaway.stderr).toMatch(/Line 2: field 4 of the record on line 2 is longer than 1,000,000 characters/);
   });
 });
