@@ -128,3 +128,20 @@ describe('suggestions for early typos', () => {
     expect(json.suggestions).toContain('jane.doe@example.com');
   });
 });
+
+describe('company settings input', () => {
+  it('init and company set refuse bad links, senders and empty names, changing nothing', async () => {
+    const before = (await runInProcess(['--db', db, 'company', 'show', '--json'])).stdout;
+    for (const args of [
+      ['init', '--reset-url', 'ftp://x.example/reset'],
+      ['company', 'set', '--sender', 'not-an-address'],
+      ['company', 'set', '--name', '  '],
+      ['company', 'set'],
+    ]) {
+      const result = await runInProcess(['--db', db, ...args]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    expect((await runInProcess(['--db', db, 'company', 'show', '--json'])).stdout).toBe(before);
+  });
+});

@@ -138,16 +138,19 @@ describe('import', () => {
 
 describe('import encoding', () => {
   it('refuses a file that is not UTF-8 instead of storing garbled names', async () => {
+    const before = snapshot();
     const file = join(dir, 'latin1.csv');
     writeFileSync(file, Buffer.from(`${HEADER}\nA1,M\xfcller,primary,Zo\xeb,M\xfcller,zoe@example.de,\n`, 'latin1'));
     const result = await runInProcess(['--db', db, 'import', file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/not UTF-8 text .*line 2/);
+    expect(snapshot()).toEqual(before);
   });
 });
 
 describe('import of hostile or broken files', () => {
   it('refuses control characters in names and addresses, and runaway fields, with exit 2 and the line', async () => {
+    const before = snapshot();
     const file = join(dir, 'x.csv');
     writeFileSync(file, `${HEADER}\nA1,Doe,primary,Ja\u001b]0;pwned\u0007ne,Doe,jane@example.com,\nA2,Lee,primary,Al,Lee,a\u0007l@example.com,\nA3,"Multi\nline",primary,M,L,m@example.com,\n`);
     const result = await runInProcess(['--db', db, 'import', file, '--json']);
@@ -163,5 +166,6 @@ describe('import of hostile or broken files', () => {
     const runaway = await runInProcess(['--db', db, 'import', file]);
     expect(runaway.code).toBe(2);
     expect(runaway.stderr).toMatch(/Line 2: field 4 of the record on line 2 is longer than 1,000,000 characters/);
+    expect(snapshot()).toEqual(before);
   });
 });

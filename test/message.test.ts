@@ -69,5 +69,8 @@ describe('message', () => {
     const result = await cli(args as string[]);
     expect(result.code).toBe(code);
     expect(result.stderr).toMatch(message as RegExp);
+    // Nothing was sent, nothing was audited.
+    expect(() => readdirSync(join(demo.dir, 'outbox'))).toThrow();
+    expect(JSON.parse((await cli(['audit', '--json'])).stdout).entries.some((e: { action: string }) => e.action === 'message.sent')).toBe(false);
   });
 });
