@@ -1,4 +1,5 @@
 import { CliError, StoreError } from '../core/errors.js';
+import { nativeModuleProblem } from './native-module-problem.js';
 
 const messages: Record<string, string> = {
   SQLITE_BUSY: 'is locked by another enrollsy-help that is still writing; try again in a moment, or raise --lock-timeout',
@@ -21,6 +22,8 @@ const messages: Record<string, string> = {
 /** Turns an SQLite or file-system failure on the store into a one-line StoreError (exit 3); other errors pass through. */
 export function storeErrorFrom(error: unknown, path: string): unknown {
   if (error instanceof CliError) return error;
+  const native = nativeModuleProblem(error);
+  if (native) return new StoreError(native);
   const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
   const base = Object.keys(messages).find((key) => code === key || code.startsWith(`${key}_`));
   if (base) return new StoreError(`The store ${path} ${messages[base]}.`);
