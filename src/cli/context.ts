@@ -2,6 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Clock } from '../core/clock.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { colorLevel, type IO } from '../ui/io.js';
+import { terminalText } from '../ui/terminal-text.js';
 
 /** Options every command accepts (commander's global options). */
 export interface GlobalOptions {
@@ -45,6 +46,9 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions): Con
   const json = options.json === true;
   const yes = options.yes === true;
   const storePath = storePathFrom(options, io.env);
+  // The one seam to the terminal: untrusted text inside is shown escaped, never run.
+  let warnedLooseMode = false;
+  const notice = (text: string) => void io.stderr.write(terminalText(text.endsWith('\n') ? text : `${text}\n`));
   return {
     io,
     clock,
@@ -57,13 +61,18 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions): Con
     storePath,
     openStore: async (storeOptions = {}) => {
       const store = await openStore(storePath, { ...storeOptions, lockTimeoutMs: options.lockTimeout ?? 5000 });
+      // Once per run: the file holds customers' names and addresses.
+      if (store.looseMode !== null && !warnedLooseMode) {
+        warnedLooseMode = true;
+        notice(`! The store ${store.path} can be read by other users of this computer (mode ${store.looseMode.toString(8).padStart(4, '0')}); make it private with: chmod 600 ${store.path}`);
+      }
       // init reports this itself; elsewhere a silent upgrade would surprise.
       if (store.migratedFrom && !storeOptions.create) {
-        io.stderr.write(`! Upgraded the store from schema ${store.migratedFrom.version}; the old file is kept as ${store.migratedFrom.backup}.\n`);
+        notice(`! Upgraded the store from schema ${store.migratedFrom.version}; the old file is kept as ${store.migratedFrom.backup}.`);
       }
       return store;
     },
-    print: (text) => io.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    notice: (text) => io.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    print: (text) => void io.stdout.write(terminalText(text.endsWith('\n') ? text : `${text}\n`)),
+    notice,
   };
 }

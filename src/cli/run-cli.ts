@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { Clock } from '../core/clock.js';
 import { CliError, ExitCode, InterruptedError, UsageError, type ExitCodeValue } from '../core/errors.js';
+import { shortForMessage } from '../core/email.js';
 import { storeErrorFrom } from '../store/store-error-from.js';
 import type { IO } from '../ui/io.js';
+import { terminalText } from '../ui/terminal-text.js';
 import type { CommandResult } from './command-result.js';
 import type { Context, GlobalOptions } from './context.js';
 
@@ -52,8 +54,11 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
 
 /** JSON indented for a person at a terminal, compact for a pipe (as `gh` does): a 1M-holder scan prints megabytes. */
 export function toJson(value: unknown, io: IO): string {
-  return JSON.stringify(value, null, io.stdout.isTTY ? 2 : undefined);
+  // JSON.stringify escapes C0 controls but not C1 or bidi/zero-width ones; the \u form means the same.
+  return JSON.stringify(value, null, io.stdout.isTTY ? 2 : undefined).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+const JSON_UNSAFE = /[\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 function report(error: unknown, where: { io: IO; json: boolean; debug: boolean; context: Context | undefined }): ExitCodeValue {
   const failure = classify(error, where.context?.storePath);
@@ -65,7 +70,7 @@ function report(error: unknown, where: { io: IO; json: boolean; debug: boolean; 
   // Commander already printed its own parse errors to stderr (but for a missing command, only the help).
   if (!(error instanceof CommanderError) || error.code === 'commander.help' || error.code === 'commander.helpDisplayed') {
     const mark = where.context ? where.context.err.red('✖') : '✖';
-    io.stderr.write(`${mark} ${failure.message}\n`);
+    io.stderr.write(terminalText(`${mark} ${failure.message}\n`));
   }
   if (debug && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
   return failure.exitCode;
@@ -213,11 +218,16 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
   return program;
 }
 
-/** A commander parser for a whole number above zero, naming the flag on bad input. */
+/** The longest wait a timer (and SQLite's busy timeout) can hold: 2^31 - 1 ms, about 24.8 days. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A commander parser for a whole number of milliseconds above zero that a timer can hold, naming the flag on bad input. */
 export function positiveInt(flag: string) {
   return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed <= 0) throw new UsageError(`${flag} needs a whole number above zero, got "${value}".`);
+    const parsed = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed <= 0 || parsed > MAX_TIMEOUT_MS) {
+      throw new UsageError(`${flag} needs a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got "${shortForMessage(value, 40)}".`);
+    }
     return parsed;
   };
 }

@@ -144,8 +144,9 @@ function parseSmtpSettings(url: string, env: NodeJS.ProcessEnv): SmtpSettings {
 
   const timeoutRaw = env[ENV.timeout]?.trim() ?? '';
   const timeoutMs = timeoutRaw === '' ? DEFAULT_TIMEOUT_MS : /^\d+$/.test(timeoutRaw) ? Number(timeoutRaw) : NaN;
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
-    throw new UsageError(`${ENV.timeout} must be a whole number of milliseconds above 0, not "${shortForMessage(timeoutRaw, 20)}".`);
+  // Node's timers hold at most 2^31 - 1 ms; a larger value would silently become 1 ms.
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2 ** 31 - 1) {
+    throw new UsageError(`${ENV.timeout} must be a whole number of milliseconds from 1 to ${2 ** 31 - 1}, not "${shortForMessage(timeoutRaw, 20)}".`);
   }
 
   const location = `${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -229,7 +230,7 @@ function isTlsError(error: NodemailerError): boolean {
 /** One line for the admin: what failed, where, and the server's words when it gave some. */
 function describeSmtpError(error: NodemailerError, settings: SmtpSettings, recipient: string): string {
   const at = settings.location;
-  const reply = serverReply(error, settings.password);
+  const reply = serverReply(error, settings);
   const temporary = error.responseCode !== undefined && error.responseCode >= 400 && error.responseCode < 500 ? '; this is temporary, try again later' : '';
   const replyPart = reply === '' ? '' : ` (${reply}${temporary})`;
   const code = error.code ?? '';
@@ -266,7 +267,7 @@ function describeSmtpError(error: NodemailerError, settings: SmtpSettings, recip
     return `SMTP server ${at} closed the connection unexpectedly${replyPart}`;
   }
   if (code === 'EPROTOCOL') return `SMTP server ${at} sent a reply that is not SMTP${replyPart}`;
-  const detail = reply !== '' ? reply : oneLine(redact(error.message ?? String(error), settings.password));
+  const detail = reply !== '' ? reply : oneLine(redact(error.message ?? String(error), settings));
   return `Sending through SMTP server ${at} failed: ${detail}${code !== '' ? ` [${code}]` : ''}`;
 }
 
@@ -280,13 +281,39 @@ function smtpErrorExtra(error: NodemailerError): Record<string, unknown> {
 }
 
 /** The server's reply on one short line, with the password blanked in case a server echoes it. */
-function serverReply(error: NodemailerError, password: string | null): string {
+function serverReply(error: NodemailerError, settings: SmtpSettings): string {
   const raw = error.rejectedErrors?.[0]?.response ?? error.response ?? '';
-  return shortForMessage(oneLine(redact(raw, password)), 160);
+  return shortForMessage(oneLine(redact(raw, settings)), 160);
 }
 
-function redact(text: string, secret: string | null): string {
-  return secret === null || secret === '' ? text : text.split(secret).join('***');
+/**
+ * The text with the password blanked in every form a server might echo: as typed, inside any
+ * base64 word that decodes to something holding it (AUTH PLAIN's `\0user\0password`, AUTH
+ * LOGIN's password), and as the part of a base64 run that encodes it at any byte offset.
+ */
+function redact(text: string, settings: Pick<SmtpSettings, 'user' | 'password'>): string {
+  const secret = settings.password;
+  if (secret === null || secret === '') return text;
+  let safe = text.split(secret).join('***');
+  safe = safe.replace(/[A-Za-z0-9+/]{4,}={0,2}/g, (word) => (Buffer.from(word, 'base64').toString('latin1').includes(Buffer.from(secret).toString('latin1')) ? '***' : word));
+  for (const form of base64Forms(secret, settings.user ?? '')) safe = safe.split(form).join('***');
+  return safe;
+}
+
+// The base64 of the password and of the AUTH PLAIN string, and, for each of the three byte
+// offsets the password can start at inside a longer base64 run, the characters that encode
+// only password bytes (a run cut or glued to other text still shows those).
+function base64Forms(secret: string, user: string): string[] {
+  const bytes = Buffer.from(secret);
+  const forms = [bytes.toString('base64'), Buffer.from(`\0${user}\0${secret}`).toString('base64'), Buffer.from(`${user}\0${user}\0${secret}`).toString('base64')];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64').replace(/=+$/, '');
+    const start = offset === 0 ? 0 : Math.ceil((offset * 4) / 3);
+    const end = Math.floor(((offset + bytes.length) * 4) / 3);
+    const core = encoded.slice(start, Math.max(start, end));
+    if (core.length >= 4) forms.push(core);
+  }
+  return forms.sort((a, b) => b.length - a.length);
 }
 
 function oneLine(text: string): string {

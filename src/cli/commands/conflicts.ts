@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { csvRow } from '../../core/csv-row.js';
 import { UsageError } from '../../core/errors.js';
 import { emailProblem, normalizeEmail, shortForMessage } from '../../core/email.js';
+import { assertIntact } from '../../store/assert-intact.js';
 import { checkConflicts, scanAllConflicts, type ConflictFindings, type SharedAddress } from '../../store/find-conflicts.js';
 import { startSpinner } from '../../ui/spinner.js';
 import { requireFile } from '../options/require-file.js';
@@ -87,7 +88,9 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
     let findings: ConflictFindings;
     let invalid: InvalidLine[] = [];
     if (options.file === undefined && emails.length === 0) {
-      spinner.update('Scanning the whole store for addresses used in more than one account…');
+      spinner.update('Checking the store file, then scanning it for addresses used in more than one account…');
+      // A damaged page must not read as "no conflicts".
+      assertIntact(store.sqlite, ctx.storePath);
       ({ checked, ...findings } = scanAllConflicts(store));
     } else {
       let keys: string[];
