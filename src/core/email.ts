@@ -54,6 +54,11 @@ export const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202
  * (so input cannot drive the terminal), and shortened so a 10 kB paste does not flood it.
  */
 export function shortForMessage(value: string, max = 80): string {
-  const visible = value.replace(/[\r\n\t]+/g, ' ').replace(new RegExp(UNPRINTABLE.source, 'gu'), (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  const visible = escapeUnprintable(value.replace(/[\r\n\t]+/g, ' '));
   return visible.length > max ? `${visible.slice(0, max - 1)}…` : visible;
+}
+
+/** Every control or invisible character shown as \u{…}: the one escaping used wherever text from outside may reach a terminal. */
+export function escapeUnprintable(value: string): string {
+  return value.replace(new RegExp(UNPRINTABLE.source, 'gu'), (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }

@@ -19,6 +19,12 @@ export interface ImportOutcome {
   rowsRead: number;
 }
 
+/** An export that cannot be read at all (bad header, CSV syntax) as a usage error (exit 2) with its line; other errors unchanged. */
+export function unreadableAsUsage(error: unknown): unknown {
+  if (error instanceof ImportFileError) return new UsageError(error.message, { imported: { accounts: 0, holders: 0 }, rejected: [{ line: error.line, reason: error.reason }] });
+  return error;
+}
+
 /** Thrown when the file has invalid rows and --skip-invalid was not given: nothing was imported. */
 export class ImportRejectedError extends UsageError {
   constructor(
@@ -46,7 +52,7 @@ const H = HOLDER_FIELDS.length;
  */
 export async function importAccounts(
   store: Store,
-  batches: AsyncIterable<ImportBatch>,
+  batches: AsyncIterable<ImportBatch> | Iterable<ImportBatch>,
   options: { skipInvalid: boolean; now: Date; sourceName: string; onProgress?: (rowsRead: number) => void },
 ): Promise<ImportOutcome> {
   const sqlite = store.sqlite;
@@ -156,8 +162,7 @@ export async function importAccounts(
       return { imported: { accounts, holders }, rejected, skippedAccounts, rowsRead };
     });
   } catch (error) {
-    if (error instanceof ImportFileError) throw new UsageError(error.message, { imported: { accounts: 0, holders: 0 }, rejected: [{ line: error.line, reason: error.reason }] });
-    throw error;
+    throw unreadableAsUsage(error);
   } finally {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma(`cache_size = ${cacheSize}`);

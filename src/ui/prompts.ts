@@ -1,4 +1,5 @@
 import type { IO } from './io.js';
+import { terminalText } from './terminal-text.js';
 
 /** A choice in a select prompt. */
 export interface Choice<T> {
@@ -23,8 +24,17 @@ export async function terminalPrompter(io: IO): Promise<Prompter> {
   const { select, confirm, input } = await import('@inquirer/prompts');
   const context = { input: io.stdin as NodeJS.ReadableStream, output: io.stderr as NodeJS.WritableStream, clearPromptOnDone: false };
   return {
-    select: (message, choices) => select({ message, choices: choices.map((c) => ({ ...c })), loop: false, pageSize: 12 }, context),
-    confirm: (message, defaultValue) => confirm({ message, default: defaultValue }, context),
-    input: (message, validate) => input({ message, validate }, context),
+    select: (message, choices) =>
+      select(
+        {
+          message: terminalText(message),
+          choices: choices.map((c) => ({ ...c, name: terminalText(c.name), ...(c.description !== undefined ? { description: terminalText(c.description) } : {}) })),
+          loop: false,
+          pageSize: 12,
+        },
+        context,
+      ),
+    confirm: (message, defaultValue) => confirm({ message: terminalText(message), default: defaultValue }, context),
+    input: (message, validate) => input({ message: terminalText(message), validate: (value) => { const verdict = validate(value); return verdict === true ? true : terminalText(verdict); } }, context),
   };
 }

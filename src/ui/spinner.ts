@@ -9,12 +9,16 @@ export interface Spinner {
 const silent: Spinner = { update: () => {}, stop: () => {} };
 
 /**
- * Starts an ora spinner on stderr when stderr is a terminal (and not CI or a dumb terminal);
+ * Starts an ora spinner on stderr when stderr is a terminal with a width (and not CI or a dumb terminal);
  * otherwise a silent one, and ora is not even loaded, so scripts pay nothing for it.
  */
 export async function startSpinner(ctx: Pick<Context, 'io'>, text: string): Promise<Spinner> {
   const { stderr, env } = ctx.io;
   if (!stderr.isTTY || env.CI || env.TERM === 'dumb') return silent;
+  // ora divides by the width: a terminal that reports 0 columns (`stty cols 0`, `script`)
+  // would get megabytes of cursor moves and a process that ignores Ctrl-C.
+  const columns = (stderr as { columns?: number }).columns;
+  if (columns === undefined || !(columns > 0)) return silent;
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: stderr as NodeJS.WriteStream, discardStdin: false }).start();
   return {

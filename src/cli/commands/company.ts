@@ -1,4 +1,5 @@
 import { UsageError } from '../../core/errors.js';
+import { shortForMessage, UNPRINTABLE } from '../../core/email.js';
 import type { Company } from '../../core/types.js';
 import { appendAudit } from '../../store/audit.js';
 import { getCompany, updateCompany } from '../../store/company.js';
@@ -20,6 +21,13 @@ export interface CompanySetOptions {
 /** Validates company flags into settings changes (exit 2 on a bad link or address). */
 export function companyChanges(options: CompanySetOptions): Partial<Company> {
   if (options.name !== undefined && options.name.trim() === '') throw new UsageError('--name cannot be empty: customers see it in every email.');
+  // Settings reach every email and terminal: control characters (escape sequences) have no place in them.
+  if (options.name !== undefined && UNPRINTABLE.test(options.name)) {
+    throw new UsageError(`--name contains a control or invisible character ("${shortForMessage(options.name, 40)}"); type the name as customers should see it.`);
+  }
+  if (options.embed !== undefined && UNPRINTABLE.test(options.embed.replace(/[\t\r\n]/g, ' '))) {
+    throw new UsageError(`--embed contains a control or invisible character ("${shortForMessage(options.embed, 40)}"); paste the snippet from "My Company" as it is.`);
+  }
   const changes: Partial<Company> = {
     name: options.name?.trim(),
     signInUrl: checkUrl('--sign-in-url', options.signInUrl),

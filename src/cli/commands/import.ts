@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
-import { importBatches } from '../../core/import-batches.js';
-import { importAccounts, ImportRejectedError, type RejectedRow } from '../../store/import-accounts.js';
+import { importBatches, type ImportBatch } from '../../core/import-batches.js';
+import { importAccounts, ImportRejectedError, unreadableAsUsage, type RejectedRow } from '../../store/import-accounts.js';
 import { importBatchesInWorker, importWorkerPath } from '../../store/import-batches-in-worker.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
@@ -17,6 +17,22 @@ export function renderRejected(rejected: readonly RejectedRow[]): string {
   return lines.join('\n');
 }
 
+// Every batch of the input, read and checked before any lock is taken.
+async function readAll(batches: AsyncIterable<ImportBatch>, onProgress: (rows: number) => void): Promise<ImportBatch[]> {
+  const all: ImportBatch[] = [];
+  let rows = 0;
+  try {
+    for await (const batch of batches) {
+      all.push(batch);
+      rows += batch.rowsRead;
+      onProgress(rows);
+    }
+  } catch (error) {
+    throw unreadableAsUsage(error);
+  }
+  return all;
+}
+
 /** `import <file | ->`: imports an accounts export, atomically unless --skip-invalid. */
 export async function runImport(ctx: Context, file: string, options: { skipInvalid?: boolean }): Promise<CommandResult> {
   const fromStdin = file === '-';
@@ -25,9 +41,15 @@ export async function runImport(ctx: Context, file: string, options: { skipInval
   const spinner = await startSpinner(ctx, `Importing ${fromStdin ? 'stdin' : file}…`);
   const started = Date.now();
   try {
-    // A file is read and checked on a worker thread while this one writes; stdin stays here.
+    // A file is read and checked on a worker thread while this one writes. Stdin may take any
+    // time to arrive (a slow pipe, a person typing): it is read and checked in full first, and
+    // the write lock is taken only after, so other admins are never locked out by a wait.
     const workerPath = fromStdin ? null : importWorkerPath();
-    const batches = workerPath ? importBatchesInWorker(workerPath, file) : importBatches(fromStdin ? ctx.io.stdin : createReadStream(file), fromStdin ? 'stdin' : file);
+    const batches = fromStdin
+      ? await readAll(importBatches(ctx.io.stdin, 'stdin'), (rows) => spinner.update(`Reading stdin… ${rows.toLocaleString('en-US')} rows`))
+      : workerPath
+        ? importBatchesInWorker(workerPath, file)
+        : importBatches(createReadStream(file), file);
     const outcome = await importAccounts(store, batches, {
       skipInvalid: options.skipInvalid === true,
       now: ctx.clock.now(),

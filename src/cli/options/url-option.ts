@@ -1,7 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { emailProblem, shortForMessage } from '../../core/email.js';
 
-/** Checks a link option is an absolute http(s) URL, naming the flag when it is not. */
+/** Checks a link option is an absolute https URL without user info or fragment, naming the flag when it is not. */
 export function checkUrl(flag: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   let url: URL;
@@ -10,7 +10,11 @@ export function checkUrl(flag: string, value: string | undefined): string | unde
   } catch {
     throw new UsageError(`${flag} needs a full link such as https://app.enrollsy.com/..., got "${shortForMessage(value)}".`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${flag} needs an http(s) link, got "${shortForMessage(value)}".`);
+  // Customers type a password behind this link: only https, and nothing a reader could be fooled
+  // by (user@ before the host) or that the page's scripts alone would see (#fragment).
+  if (url.protocol !== 'https:') throw new UsageError(`${flag} needs an https:// link (customers sign in there), got "${shortForMessage(value)}".`);
+  if (url.username !== '' || url.password !== '') throw new UsageError(`${flag} must not hold a user name or password before the host, got "${shortForMessage(value)}".`);
+  if (url.hash !== '' || value.includes('#')) throw new UsageError(`${flag} must not end in a #fragment; copy the link from "My Company" without it.`);
   return url.toString();
 }
 
