@@ -8,6 +8,6 @@ describe('spreadsheetSafe (OWASP CSV injection)', () => {
   });
 
   it('csvRow neutralises before it quotes', () => {
-    expect(csvRow(['=1,2', '\t=x', 'plain'])).toBe(`"'=1,2","'\t=x",plain`);
+    expect(csvRow(['=1,2', '\t=x', 'plain'])).toBe(`"'=1,2",'\t=x,plain`);
   });
 });
