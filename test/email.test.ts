@@ -35,6 +35,11 @@ describe('emailProblem (the contract definition)', () => {
     ['  jane@example.com  '],
     ['josé.müller@exämple.de'],
     ['a@b.co'],
+    ["o'brien+club@example.com"],
+    ['x{1}|y~z@sub-domain.example.co.uk'],
+    ['zoë.müller@example.de'],
+    ['пользователь@пример.рф'],
+    ['a@123.example.com'],
   ])('accepts %s', (value) => expect(emailProblem(value)).toBeNull());
 
   it.each([
@@ -48,9 +53,66 @@ describe('emailProblem (the contract definition)', () => {
     ['ja ne@example.com', 'space'],
     [`${'a'.repeat(65)}@example.com`, 'longer than 64'],
     [`a@${'b'.repeat(250)}.com`, 'longer than 254'],
+    // issue 8: extra syntax that mail software reads as another address
+    ['<jane.doe@example.com>', 'angle bracket'],
+    ['a@example.com>', 'angle bracket'],
+    ['a@x.com(comment)', 'parenthesis'],
+    ['a(comment)@x.com', 'parenthesis'],
+    ['a<b>@x.com', 'angle bracket'],
+    ['a,b@x.com', 'comma'],
+    ['a@x.com\\', 'backslash'],
+    ['"quoted"@x.com', 'quotation mark'],
+    ['user@[127.0.0.1]', 'IP address'],
+    ['user@127.0.0.1', 'IP address'],
+    ['.jane@example.com', 'starts with a dot'],
+    ['jane.@example.com', 'ends with a dot'],
+    ['ja..ne@example.com', 'two dots'],
+    ['jane@-example.com', 'hyphen'],
+    ['jane@exa_mple.com', 'underscore'],
+    ['jane@ｅxample.com', 'type it as example.com'],
+    ['jane@xn--exmple-cua.de', 'type it as exämple.de'],
+    [`jane@${'b'.repeat(64)}.com`, 'longer than 63'],
+    // invisible and format characters
+    ['ja\u00adne@example.com', 'invisible'],
+    ['ja\u034fne@example.com', 'invisible'],
+    ['ja\u061cne@example.com', 'invisible'],
+    ['ja\u115fne@example.com', 'invisible'],
+    ['ja\u1160ne@example.com', 'invisible'],
+    ['ja\u3164ne@example.com', 'invisible'],
+    ['jane\u{e0041}@example.com', 'invisible'],
+    ['jane@exa\u{e007f}mple.com', 'invisible'],
+    ['ja\u2028ne@example.com', 'space'],
+    ['ja\u2029ne@example.com', 'space'],
+    ['ja\u200bne@example.com', 'invisible'],
+    ['ja\u202ene@example.com', 'invisible'],
   ])('refuses %j (%s)', (value, reason) => {
     expect(emailProblem(value)).toContain(reason);
     expect(isWellFormedEmail(value)).toBe(false);
+  });
+});
+
+describe('emailProblem properties', () => {
+  const atext = fc.constantFrom(...'abcxyzABC019!#$%&\'*+/=?^_`{|}~-'.split(''), 'é', 'ß', 'ü');
+  const atom = fc.array(atext, { minLength: 1, maxLength: 8 }).map((chars) => chars.join(''));
+  const label = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?$/);
+  const address = fc
+    .tuple(fc.array(atom, { minLength: 1, maxLength: 3 }), fc.array(label, { minLength: 1, maxLength: 3 }), fc.constantFrom('com', 'de', 'example'))
+    .map(([atoms, labels, tld]) => `${atoms.join('.')}@${labels.join('.')}.${tld}`);
+
+  it('accepts every dot-atom address with host-name labels', () => {
+    fc.assert(fc.property(address, (value) => expect(emailProblem(value)).toBeNull()));
+  });
+
+  it('refuses any of them with a character of address syntax, an invisible or a format character put anywhere', () => {
+    const intruder = fc.constantFrom('<', '>', '(', ')', '[', ']', ',', ';', ':', '"', '\\', ' ', '\u00ad', '\u034f', '\u061c', '\u115f', '\u1160', '\u3164', '\u{e0020}', '\u2028', '\u2029', '\u200d', '\u0000', '\u001b');
+    fc.assert(
+      fc.property(address, intruder, fc.nat(), (value, char, at) => {
+        const position = at % (value.length + 1);
+        const spoiled = `${value.slice(0, position)}${char}${value.slice(position)}`;
+        if (spoiled.trim() !== spoiled) return; // a leading or trailing space is trimmed, as the contract says
+        expect(emailProblem(spoiled)).not.toBeNull();
+      }),
+    );
   });
 });
 

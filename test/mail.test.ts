@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail, type AddressObject } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerEnvelope } from 'smtp-server';
-import { createMailer, senderAddress, MailDeliveryError, type Mailer, type OutgoingMessage } from '../src/mail/mailer.js';
+import { createMailer, senderAddress, senderMailbox, MailDeliveryError, type Mailer, type OutgoingMessage } from '../src/mail/mailer.js';
 import { customerMessage, resetEmail, CUSTOMER_TEMPLATES } from '../src/mail/templates.js';
 import { UsageError } from '../src/core/errors.js';
 import type { Company } from '../src/core/types.js';
@@ -110,7 +110,7 @@ function sampleMessage(to = 'jane.doe@example.com'): OutgoingMessage {
     now: new Date('2026-11-27T12:05:00Z'),
     timeZone: 'UTC',
   });
-  return { to, from: senderAddress({}, company), ...content };
+  return { to, from: senderMailbox({}, company), ...content };
 }
 
 function smtpMailer(port: number, extra: NodeJS.ProcessEnv = {}): Mailer {
@@ -159,12 +159,30 @@ describe('SMTP transport', () => {
     expect(got.mail.html).toContain('Acme &lt;Swim&gt; &amp; Gym');
   });
 
-  it('keeps a recipient with a comma as one recipient', async () => {
+  it.each(['x,y@example.com', '<jane.doe@example.com>', 'a@example.com>', 'a(comment)@x.com', '"quoted"@x.com', 'user@[127.0.0.1]'])(
+    'never sends to %j, which mail software would read as another address: nothing reaches the server',
+    async (address) => {
+      const mailer = smtpMailer(server.port);
+      const before = server.received.length;
+      const error = await failureOf(mailer.send(sampleMessage(address)));
+      mailer.close();
+      expect(error).toBeInstanceOf(MailDeliveryError);
+      expect(error.message).toContain('Refused to send');
+      expect(server.received.length).toBe(before);
+    },
+  );
+
+  it('hands the server exactly the stored address in RCPT TO, and the names as structured headers', async () => {
     const mailer = smtpMailer(server.port);
     const before = server.received.length;
-    await mailer.send(sampleMessage('x,y@example.com'));
+    const stored = "O'Brien.Jr+club{1}@example.com";
+    await mailer.send({ ...sampleMessage(stored), toName: 'Pat, "the" <Admin>', from: { name: 'Front, Desk <x@evil.test>', address: 'help@acme-swim.test' } });
     mailer.close();
-    expect(server.received[before]?.envelope.rcptTo.map((r) => r.address)).toEqual(['"x,y"@example.com']);
+    const got = server.received[before]!;
+    expect(got.envelope.rcptTo.map((r) => r.address)).toEqual([stored]);
+    expect(got.envelope.mailFrom && got.envelope.mailFrom.address).toBe('help@acme-swim.test');
+    expect(got.mail.to && !Array.isArray(got.mail.to) ? got.mail.to.value : []).toEqual([{ address: stored, name: 'Pat, "the" <Admin>' }]);
+    expect(got.mail.from?.value).toEqual([{ address: 'help@acme-swim.test', name: 'Front, Desk <x@evil.test>' }]);
   });
 
   it('reports a refused recipient in one line with the server reply', async () => {

@@ -8,10 +8,19 @@ import { emailProblem, shortForMessage } from '../core/email.js';
 import { DeliveryError, UsageError } from '../core/errors.js';
 import type { Company } from '../core/types.js';
 
+/** A display name and an address, handed to nodemailer as they are (never a string it parses again). */
+export interface Mailbox {
+  name: string;
+  address: string;
+}
+
 /** A message ready to send. */
 export interface OutgoingMessage {
+  /** Exactly the stored address the mail goes to. */
   to: string;
-  from: string;
+  /** The recipient's name for the To header (optional). */
+  toName?: string;
+  from: Mailbox;
   subject: string;
   text: string;
   html: string;
@@ -30,7 +39,8 @@ export interface Mailer {
   readonly transport: 'outbox' | 'smtp';
   /** e.g. "outbox folder /x/outbox" or "SMTP smtp.example.com:587" (never the password) */
   readonly description: string;
-  send(message: OutgoingMessage): Promise<SentMessage>;
+  /** Sends one message; `signal` aborts a send in progress (it then rejects with MailDeliveryError). */
+  send(message: OutgoingMessage, options?: { signal?: AbortSignal }): Promise<SentMessage>;
   close(): void;
 }
 
@@ -62,8 +72,15 @@ export function createMailer(options: { env: NodeJS.ProcessEnv; storePath: strin
   return createOutboxMailer(join(dirname(resolve(options.storePath)), 'outbox'));
 }
 
-/** The sender address: env ENROLLSY_MAIL_FROM, else the company's sender; throws UsageError naming both when neither is set. Format `"Company Name" <addr>` when a company name is known. */
+/** The sender as `"Company Name" <addr>` (or the admin's own `Name <addr>`), for people to read. */
 export function senderAddress(env: NodeJS.ProcessEnv, company: Company): string {
+  const { name, address } = senderMailbox(env, company);
+  if (name === '') return address;
+  return /[()<>[\]:;@\\,."]/.test(name) ? `"${name.replace(/[\\"]/g, (c) => `\\${c}`)}" <${address}>` : `${name} <${address}>`;
+}
+
+/** The sender: env ENROLLSY_MAIL_FROM, else the company's sender; throws UsageError naming both when neither is set. Named after the company unless the admin wrote `Name <addr>`. */
+export function senderMailbox(env: NodeJS.ProcessEnv, company: Company): Mailbox {
   const fromEnv = env[ENV.from]?.trim() ?? '';
   const fromCompany = company.sender?.trim() ?? '';
   const [raw, source] = fromEnv !== '' ? [fromEnv, ENV.from] : [fromCompany, "the company's sender address"];
@@ -77,10 +94,8 @@ export function senderAddress(env: NodeJS.ProcessEnv, company: Company): string 
   if (problem !== null) {
     throw new UsageError(`The sender address from ${source} ("${shortForMessage(address)}") is not usable: ${problem}.`);
   }
-  if (angle) return raw;
-  const name = company.name.replace(/\s+/g, ' ').trim();
-  if (name === '') return address;
-  return `"${name.replace(/[\\"]/g, (c) => `\\${c}`)}" <${address}>`;
+  const name = (angle ? (angle[1] ?? '').trim().replace(/^"(.*)"$/, '$1') : company.name).replace(/\s+/g, ' ').trim();
+  return { name, address };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -184,11 +199,13 @@ function createSmtpMailer(settings: SmtpSettings): Mailer {
   return {
     transport: 'smtp',
     description,
-    async send(message) {
+    async send(message, options = {}) {
+      const mail = toMailOptions(message, options.signal);
       let info;
       try {
-        info = await transporter.sendMail(toMailOptions(message));
+        info = await transporter.sendMail(mail);
       } catch (error) {
+        if ((error as NodemailerError).code === 'EABORT') throw new MailDeliveryError(`Sending through SMTP server ${settings.location} was interrupted`, { transport: 'smtp', code: 'EABORT' });
         throw new MailDeliveryError(describeSmtpError(error as NodemailerError, settings, message.to), smtpErrorExtra(error as NodemailerError));
       }
       // With one recipient a refusal normally rejects the promise; this guards the partial case.
@@ -203,11 +220,20 @@ function createSmtpMailer(settings: SmtpSettings): Mailer {
   };
 }
 
-/** The nodemailer fields; `to` as an object so a comma in it cannot turn into a second recipient. */
-function toMailOptions(message: OutgoingMessage): SendMailOptions {
+/**
+ * The nodemailer fields, addresses as `{ name, address }` objects so nothing in them is parsed
+ * again (a comma or <…> cannot become another recipient). An address the contract would refuse
+ * is never sent to: what the store holds is exactly where mail goes.
+ */
+function toMailOptions(message: OutgoingMessage, signal?: AbortSignal): SendMailOptions {
+  for (const address of [message.to, message.from.address]) {
+    const problem = emailProblem(address);
+    if (problem !== null) throw new MailDeliveryError(`Refused to send to or from "${shortForMessage(address)}": ${problem}`, { transport: 'none' });
+  }
   return {
-    from: message.from,
-    to: { name: '', address: message.to.trim() },
+    from: { name: message.from.name, address: message.from.address.trim() },
+    to: { name: message.toName ?? '', address: message.to.trim() },
+    ...(signal ? { signal } : {}),
     subject: message.subject,
     text: message.text,
     html: message.html,
@@ -334,11 +360,12 @@ function createOutboxMailer(folder: string): Mailer {
   return {
     transport: 'outbox',
     description: `outbox folder ${folder}`,
-    async send(message) {
+    async send(message, options = {}) {
       let info;
       try {
-        info = await transporter.sendMail(toMailOptions(message));
+        info = await transporter.sendMail(toMailOptions(message, options.signal));
       } catch (error) {
+        if (error instanceof MailDeliveryError) throw error;
         throw new MailDeliveryError(`Could not build the email to ${shortForMessage(message.to)}: ${oneLine((error as Error).message)}`, { transport: 'outbox' });
       }
       const raw = Buffer.isBuffer(info.message) ? info.message : Buffer.from(String(info.message));

@@ -1,7 +1,7 @@
 import { ProblemError, UsageError } from '../../core/errors.js';
 import { normalizeEmail } from '../../core/email.js';
 import { holderName, type Company, type Holder } from '../../core/types.js';
-import { createMailer, senderAddress } from '../../mail/mailer.js';
+import { createMailer, senderAddress, senderMailbox } from '../../mail/mailer.js';
 import { CUSTOMER_TEMPLATES, customerMessage, type CustomerTemplate } from '../../mail/templates.js';
 import { appendAudit } from '../../store/audit.js';
 import { getCompany, PLACEHOLDER_COMPANY_NAME } from '../../store/company.js';
@@ -69,7 +69,7 @@ export async function runMessage(ctx: Context, email: string, options: { templat
     if (!recipient || to === null) throw new ProblemError(`No holder uses ${normalizeEmail(email)}; nothing was sent. Check the address with \`enrollsy-help diagnose ${email.trim()}\`.`);
     const mailer = createMailer({ env: ctx.io.env, storePath: store.path });
     try {
-      const sent = await mailer.send({ to, from: sender, ...message });
+      const sent = await mailer.send({ to, toName: holderName(recipient), from: senderMailbox(ctx.io.env, company), ...message });
       const now = ctx.clock.now();
       await immediateTransaction(store, (trx) =>
         appendAudit(trx, { at: now.toISOString(), action: 'message.sent', accountId: recipient.accountId, emailKey: normalizeEmail(to), details: { template, to, transport: sent.transport, messageId: sent.messageId } }),
