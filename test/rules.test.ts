@@ -3,7 +3,7 @@ import { diagnose, type DiagnoseFacts } from '../src/core/diagnose.js';
 import { normalizeEmail } from '../src/core/email.js';
 import { editDistance } from '../src/core/edit-distance.js';
 import { planConflictFix } from '../src/core/plan-conflict-fix.js';
-import { cooldownRemainingMs, linkStatus, RESET_COOLDOWN_MS, RESET_LINK_LIFETIME_MS } from '../src/core/reset-link-state.js';
+import { cooldownRemainingMs, linkStatus, loginKey, RESET_COOLDOWN_MS, RESET_LINK_LIFETIME_MS, type StoredLink } from '../src/core/reset-link-state.js';
 import { resolveResetRecipient } from '../src/core/reset-recipient.js';
 import { likelyDomain, rankSuggestions } from '../src/core/suggest.js';
 import type { Holder } from '../src/core/types.js';
@@ -117,7 +117,22 @@ describe('R3: who receives the reset email', () => {
 
 describe('reset link lifetime (R3)', () => {
   const issuedAt = new Date('2026-11-27T10:00:00Z');
-  const link = { accountId: 'A', issuedAt: issuedAt.toISOString(), expiresAt: new Date(issuedAt.getTime() + RESET_LINK_LIFETIME_MS).toISOString(), supersededAt: null, recipientEmail: 'p@x.test', deliveryStatus: 'sent' };
+  const link: StoredLink = {
+    id: 1,
+    accountId: 'A',
+    recipientEmail: 'p@x.test',
+    recipientKey: 'p@x.test',
+    recipientName: 'Pat X',
+    recipientRole: 'primary',
+    issuedAt: issuedAt.toISOString(),
+    expiresAt: new Date(issuedAt.getTime() + RESET_LINK_LIFETIME_MS).toISOString(),
+    supersededAt: null,
+    supersededBy: null,
+    revokedAt: null,
+    revokedReason: null,
+    deliveryStatus: 'sent',
+    deliveryTransport: 'smtp',
+  };
 
   it('is valid for two hours, then expired', () => {
     expect(RESET_LINK_LIFETIME_MS).toBe(2 * 3600 * 1000);
@@ -136,7 +151,7 @@ describe('reset link lifetime (R3)', () => {
 
   it('reports an outstanding link in pending-reset', () => {
     const all = [holder('A', 'primary', 'p@x.test')];
-    const facts = factsFor('p@x.test', all, { latestLinks: new Map([['A', link]]), now: new Date(issuedAt.getTime() + 30 * 60_000) });
+    const facts = factsFor('p@x.test', all, { latestLinks: new Map([[loginKey('A', 'p@x.test'), link]]), now: new Date(issuedAt.getTime() + 30 * 60_000) });
     const pending = check(facts, 'pending-reset');
     expect(pending?.title).toBe('A reset link is outstanding');
     expect(pending?.detail).toContain('1 hour 30 minutes');

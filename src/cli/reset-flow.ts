@@ -1,17 +1,24 @@
-import { DeliveryError, ExitCode } from '../core/errors.js';
-import { onInterrupt } from '../ui/interrupt.js';
+import { ConfirmationNeededError, DeliveryError, InterruptedError, ProblemError } from '../core/errors.js';
 import { formatDuration, formatMoment } from '../core/format-time.js';
-import { createMailer, MailDeliveryError, senderAddress } from '../mail/mailer.js';
+import type { Company } from '../core/types.js';
+import { createMailer, MailDeliveryError, senderMailbox, type Mailbox, type Mailer, type SentMessage } from '../mail/mailer.js';
 import { resetEmail } from '../mail/templates.js';
 import { getCompany } from '../store/company.js';
 import type { Store } from '../store/open-store.js';
-import { issueResetLink, recordDelivery, recordInterruptedDeliverySync, type IssuedLink } from '../store/reset-links.js';
+import { issueResetLink, recordDelivery, type DeliveryOutcome, type IssuedLink } from '../store/reset-links.js';
+import { onInterrupt } from '../ui/interrupt.js';
+import { terminalPrompter } from '../ui/prompts.js';
 import type { Context } from './context.js';
+
+/** How long recording a delivery outcome waits for another writer's lock: the email has gone, so it waits long. */
+export const RECORD_PATIENCE_MS = 60_000;
 
 /** A reset link issued and, unless --no-send, delivered. */
 export interface ResetOutcome {
   issued: IssuedLink;
-  delivery: { transport: string; messageId: string; location: string } | null;
+  delivery: SentMessage | null;
+  /** False when the store stayed locked and the delivery outcome could not be recorded. */
+  recorded?: boolean;
 }
 
 /** The contract's `reset --json` document. */
@@ -23,65 +30,116 @@ export function resetJson(outcome: ResetOutcome) {
     expiresAt: outcome.issued.expiresAt,
     invalidated: outcome.issued.invalidated,
     delivery: outcome.delivery ? { transport: outcome.delivery.transport, messageId: outcome.delivery.messageId } : null,
+    ...(outcome.recorded === false ? { deliveryRecorded: false } : {}),
   };
 }
 
-/** Human lines about an issued link (shared by `reset` and the diagnose walkthrough). */
+/** Human lines about an issued link (shared by `reset` and the diagnose walkthrough): the link, then what happened to the email. */
 export function renderReset(ctx: Context, outcome: ResetOutcome): string {
   const { issued, delivery } = outcome;
   const now = ctx.clock.now();
   const expires = new Date(issued.expiresAt);
+  const who = `${issued.recipient.name || 'the holder'} <${issued.recipient.email}>`;
   const lines = [
-    `${ctx.out.green('✔')} Reset link issued for account ${issued.accountId}, for ${issued.recipient.name || 'the holder'} <${issued.recipient.email}> (${issued.recipient.role}).`,
-    `    Valid until ${formatMoment(expires)} (${formatDuration(expires.getTime() - now.getTime())}); only this newest link works.`,
+    `${ctx.out.green('✔')} Reset link issued for account ${issued.accountId}, for ${who} (${issued.recipient.role}).`,
+    `    Valid until ${formatMoment(expires)} (${formatDuration(expires.getTime() - now.getTime())}); only this newest link of this login works.`,
   ];
-  if (issued.invalidated > 0) lines.push(`    ${issued.invalidated} earlier link${issued.invalidated === 1 ? '' : 's'} of this account no longer work${issued.invalidated === 1 ? 's' : ''}.`);
-  lines.push(
-    delivery
-      ? `${ctx.out.green('✔')} Email sent via ${delivery.transport === 'outbox' ? `the outbox: ${delivery.location}` : `SMTP (${delivery.location})`}.`
-      : `${ctx.out.cyan('i')} Not emailed: send the link below to the customer yourself, e.g. by text message.`,
-  );
+  if (issued.invalidated > 0) lines.push(`    ${issued.invalidated} earlier link${issued.invalidated === 1 ? '' : 's'} to this address no longer work${issued.invalidated === 1 ? 's' : ''}.`);
   lines.push(`    ${ctx.out.bold(issued.link)}`);
+  if (!delivery) lines.push(`${ctx.out.cyan('i')} Not emailed (--no-send): send the link above to the customer yourself, e.g. by text message.`);
+  else if (delivery.transport === 'outbox') lines.push(`${ctx.out.cyan('i')} Saved to the outbox, not sent: ${delivery.location}. Send that file, or pass the link above on yourself.`);
+  else lines.push(`${ctx.out.green('✔')} Emailed to ${who}: SMTP server ${delivery.location} accepted it.`);
+  if (outcome.recorded === false) {
+    lines.push(ctx.out.yellow(`! The store stayed locked by another writer, so this delivery is not recorded: diagnose will show the email as "being sent". The link works all the same.`));
+  }
   return lines.join('\n');
 }
 
 /**
  * Issues a link through the store's rules, then emails it. The mail set-up is checked before
- * anything is recorded; a delivery failure after recording throws DeliveryError (exit 4) that
- * carries the link, which stays valid, and says how to retry.
+ * anything is recorded. Once the link is issued the command always prints it and ends with the
+ * delivery outcome: a failure throws DeliveryError (exit 4), Ctrl-C InterruptedError (exit 130),
+ * each carrying the link, which stays valid; recording the outcome waits for a busy store and
+ * is never the reason the command fails.
  */
 export async function issueAndDeliver(ctx: Context, store: Store, email: string, options: { force: boolean; send: boolean }): Promise<ResetOutcome> {
   const mailer = options.send ? createMailer({ env: ctx.io.env, storePath: store.path }) : null;
   try {
     const company = await getCompany(store.db);
-    const from = mailer ? senderAddress(ctx.io.env, company) : null;
-    const issued = await issueResetLink(store, email, { ...options, now: ctx.clock.now() });
+    const from = mailer ? senderMailbox(ctx.io.env, company) : null;
+    const issued = await issueConfirmingDomain(ctx, store, email, options);
     if (!mailer || from === null) return { issued, delivery: null };
-    const message = resetEmail({ company, recipientName: issued.recipient.name, link: issued.link, expiresAt: new Date(issued.expiresAt), now: ctx.clock.now(), sender: from });
-    const stopWatching = onInterrupt(() => {
-      recordInterruptedDeliverySync(store, issued, mailer.transport, ctx.clock.now());
-      const text = `Interrupted while sending the reset email to ${issued.recipient.email}; it may or may not arrive. The reset link is recorded and valid until ${formatMoment(new Date(issued.expiresAt))}: copy it to the customer yourself, or resend with \`enrollsy-help reset ${email.trim()} --force\` (that replaces it).`;
-      if (ctx.json) ctx.io.stdout.write(`${JSON.stringify({ reset: resetJson({ issued, delivery: null }), error: { exitCode: ExitCode.interrupted, message: text } }, null, 2)}\n`);
-      else ctx.print(`Link: ${issued.link}`);
-      ctx.notice(`\n✖ ${text}`);
-    });
-    try {
-      const sent = await mailer.send({ to: issued.recipient.email, from, ...message });
-      await recordDelivery(store, issued, { status: 'sent', transport: sent.transport, messageId: sent.messageId }, ctx.clock.now());
-      return { issued, delivery: sent };
-    } catch (error) {
-      if (!(error instanceof MailDeliveryError)) throw error;
-      await recordDelivery(store, issued, { status: 'failed', transport: mailer.transport, messageId: null, error: error.message }, ctx.clock.now());
-      const outcome = { issued, delivery: null };
-      if (!ctx.json) ctx.print(`Link (valid until ${formatMoment(new Date(issued.expiresAt))}; copy it to the customer yourself):\n    ${issued.link}`);
-      throw new DeliveryError(
-        `${error.message.replace(/\.$/, '')}. The reset link is recorded and valid until ${formatMoment(new Date(issued.expiresAt))}: copy it from above to the customer, or resend with \`enrollsy-help reset ${email.trim()} --force\` (that replaces this link).`,
-        { reset: resetJson(outcome) },
-      );
-    } finally {
-      stopWatching();
-    }
+    return await deliver(ctx, store, { mailer, from, company, issued, email });
   } finally {
     mailer?.close();
+  }
+}
+
+// A recipient domain that looks mistyped (gmial.com) needs --yes, or a yes on a terminal.
+async function issueConfirmingDomain(ctx: Context, store: Store, email: string, options: { force: boolean; send: boolean }): Promise<IssuedLink> {
+  try {
+    return await issueResetLink(store, email, { ...options, now: ctx.clock.now(), domainConfirmed: ctx.yes });
+  } catch (error) {
+    if (!(error instanceof ConfirmationNeededError) || !ctx.interactive) throw error;
+    const ask = await terminalPrompter(ctx.io);
+    if (!(await ask.confirm(error.question, false))) {
+      throw new ProblemError('Nothing was issued. Confirm the address with the customer; if it is wrong, correct it in Enrollsy and re-import the account.');
+    }
+    return issueResetLink(store, email, { ...options, now: ctx.clock.now(), domainConfirmed: true });
+  }
+}
+
+async function deliver(
+  ctx: Context,
+  store: Store,
+  { mailer, from, company, issued, email }: { mailer: Mailer; from: Mailbox; company: Company; issued: IssuedLink; email: string },
+): Promise<ResetOutcome> {
+  const expiry = formatMoment(new Date(issued.expiresAt));
+  const resend = `\`enrollsy-help reset ${email.trim()} --force\``;
+  const message = resetEmail({ company, recipientName: issued.recipient.name, link: issued.link, expiresAt: new Date(issued.expiresAt), now: ctx.clock.now(), sender: from.address });
+  // Ctrl-C: the first aborts the send (the outcome is then recorded as usual), a second stops
+  // waiting for a busy store. Nothing is written from the signal handler itself.
+  const stopSending = new AbortController();
+  const stopWaiting = new AbortController();
+  const stopWatching = onInterrupt(() => {
+    if (!stopSending.signal.aborted) {
+      ctx.notice('\n! Interrupted: stopping the send and recording it; the reset link will be printed.');
+      stopSending.abort();
+    } else stopWaiting.abort();
+  });
+  let sent: SentMessage | null = null;
+  let failure: unknown = null;
+  try {
+    try {
+      sent = await mailer.send({ to: issued.recipient.email, toName: issued.recipient.name, from, ...message }, { signal: stopSending.signal });
+    } catch (error) {
+      failure = error;
+    }
+    const interrupted = sent === null && stopSending.signal.aborted;
+    const outcome: DeliveryOutcome = sent
+      ? { status: 'sent', transport: sent.transport, messageId: sent.messageId }
+      : { status: 'failed', transport: mailer.transport, messageId: null, error: interrupted ? 'interrupted (Ctrl-C)' : failure instanceof Error ? failure.message : String(failure) };
+    const recorded = await recordDelivery(store, issued, outcome, ctx.clock.now(), {
+      patienceMs: RECORD_PATIENCE_MS,
+      signal: stopWaiting.signal,
+      onWait: () => ctx.notice(`… Another enrollsy-help is writing to the store; waiting to record the delivery (the link is safe${interrupted ? '; Ctrl-C again stops waiting' : ''}).`),
+    });
+    if (sent) return { issued, delivery: sent, recorded };
+    const outcomeJson = { reset: resetJson({ issued, delivery: null, recorded }) };
+    const unrecorded = recorded ? '' : ' (The store stayed locked, so this is not recorded in it.)';
+    if (!ctx.json) ctx.print(`Link (valid until ${expiry}; copy it to the customer yourself):\n    ${issued.link}`);
+    if (interrupted) {
+      throw new InterruptedError(
+        `Interrupted while sending the reset email to ${issued.recipient.email}; it may or may not arrive. The reset link is recorded and valid until ${expiry}: copy it from above to the customer yourself, or resend with ${resend} (that replaces it).${unrecorded}`,
+        outcomeJson,
+      );
+    }
+    if (!(failure instanceof MailDeliveryError)) throw failure;
+    throw new DeliveryError(
+      `${failure.message.replace(/\.$/, '')}. The reset link is recorded and valid until ${expiry}: copy it from above to the customer, or resend with ${resend} (that replaces this link).${unrecorded}`,
+      outcomeJson,
+    );
+  } finally {
+    stopWatching();
   }
 }

@@ -1,7 +1,8 @@
 import { emailProblem } from './email.js';
 import { formatDuration, formatMoment } from './format-time.js';
 import { groupByAccount } from './group-by-account.js';
-import { linkStatus, type StoredLink } from './reset-link-state.js';
+import { deliveryWords, explainLink, recipientWords } from './explain-link.js';
+import { linkStatus, loginKey, type StoredLink } from './reset-link-state.js';
 import { resolveResetRecipient, secondaryAccessWorks, type ResetRecipientDecision } from './reset-recipient.js';
 import { likelyDomain } from './suggest.js';
 import { holderName, type Company, type Holder, type Role } from './types.js';
@@ -28,7 +29,7 @@ export interface DiagnoseFacts {
   accountHolders: readonly Holder[];
   /** Which accounts use a key; must answer for `emailKey` and the primaries' keys. */
   accountsUsing: (emailKey: string) => readonly string[];
-  /** The newest reset link of each account involved. */
+  /** The newest reset link of each login (account + recipient key, keyed by `loginKey`) of the accounts involved. */
   latestLinks: ReadonlyMap<string, StoredLink>;
   company: Company;
   /** True while the company name is still the placeholder (never set). */
@@ -166,7 +167,7 @@ export function diagnose(facts: DiagnoseFacts): { report: DiagnosisReport; decis
       : { id: 'reset-recipient', status: 'fail', title: 'No reset email can be sent', detail: decision.reason, fix: decision.fix },
   );
 
-  checks.push(pendingResetCheck(facts, accounts.size === 1 ? [...accounts.keys()][0]! : null));
+  checks.push(pendingResetCheck(facts, accounts.size === 1 ? [...accounts.keys()][0]! : null, decision));
 
   const company = facts.company;
   const missing = [
@@ -204,27 +205,22 @@ export function diagnose(facts: DiagnoseFacts): { report: DiagnosisReport; decis
   return { report, decision };
 }
 
-// How an admin reads a stored delivery status.
-const DELIVERY_WORDS: Record<string, string> = {
-  pending: 'email being sent',
-  sent: 'emailed',
-  failed: 'email not delivered',
-  'not-sent': 'not emailed: given to the admin to send',
-};
-
-function pendingResetCheck(facts: DiagnoseFacts, accountId: string | null): Check {
-  const latest = accountId === null ? undefined : facts.latestLinks.get(accountId);
+// R3 per login: the link that matters is the newest one of the login a reset would go to.
+function pendingResetCheck(facts: DiagnoseFacts, accountId: string | null, decision: ResetRecipientDecision): Check {
   const base = { id: 'pending-reset', status: 'info' as const, fix: '' };
-  if (!latest) return { ...base, title: 'No reset link outstanding', detail: accountId === null ? 'The address is not in exactly one account, so there is no reset link to look at.' : 'No reset link was issued for this account yet.' };
-  const status = linkStatus(latest, facts.now);
-  if (status === 'valid') {
-    const left = Date.parse(latest.expiresAt) - facts.now.getTime();
+  if (accountId === null) return { ...base, title: 'No reset link outstanding', detail: 'The address is not in exactly one account, so there is no reset link to look at.' };
+  if (!decision.ok) return { ...base, title: 'No reset link outstanding', detail: 'No login of this account can receive a reset link now (see above).' };
+  const latest = facts.latestLinks.get(loginKey(accountId, decision.emailKey));
+  const who = `${holderName(decision.holder)} <${decision.email}>`;
+  if (!latest) return { ...base, title: 'No reset link outstanding', detail: `No reset link was issued to ${who} yet.` };
+  if (linkStatus(latest, facts.now) === 'valid') {
+    const expires = new Date(latest.expiresAt);
     return {
       ...base,
       title: 'A reset link is outstanding',
-      detail: `A link issued ${formatMoment(new Date(latest.issuedAt))} for ${latest.recipientEmail} (${DELIVERY_WORDS[latest.deliveryStatus] ?? latest.deliveryStatus}) is valid until ${formatMoment(new Date(latest.expiresAt))}, ${formatDuration(left)} from now. Issuing a new one cancels it.`,
+      detail: `The link issued ${formatMoment(new Date(latest.issuedAt))} to ${recipientWords(latest)} (${deliveryWords(latest)}) is valid until ${formatMoment(expires)}, ${formatDuration(expires.getTime() - facts.now.getTime())} from now. Issuing a new one for this login cancels it.`,
       fix: latest.deliveryStatus === 'failed' ? `Its email was not delivered: resend with \`enrollsy-help reset ${latest.recipientEmail} --force\`.` : '',
     };
   }
-  return { ...base, title: 'No reset link outstanding', detail: `The last link, issued ${formatMoment(new Date(latest.issuedAt))}, has ${status === 'expired' ? 'expired' : 'been superseded'}.` };
+  return { ...base, title: 'No reset link outstanding', detail: `The last link to ${who}: ${explainLink(latest, facts.now)}.` };
 }

@@ -32,6 +32,19 @@ export class UsageError extends CliError {
   }
 }
 
+/**
+ * A step the admin must confirm: with --yes, or by a prompt on a terminal. Unconfirmed it is bad
+ * usage (exit 2) and nothing was changed; the message names the flag, `question` is the prompt.
+ */
+export class ConfirmationNeededError extends UsageError {
+  constructor(
+    message: string,
+    readonly question: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The store is missing, unreadable, locked or from a newer version (exit 3). */
 export class StoreError extends CliError {
   constructor(message: string) {
@@ -55,7 +68,7 @@ export class DeliveryError extends CliError {
 
 /** The user pressed Ctrl-C or closed the prompt (exit 130). */
 export class InterruptedError extends CliError {
-  constructor(message = 'Interrupted; nothing was changed by the unfinished step.') {
-    super(message, ExitCode.interrupted);
+  constructor(message = 'Interrupted; nothing was changed by the unfinished step.', extra?: Record<string, unknown>) {
+    super(message, ExitCode.interrupted, extra);
   }
 }

@@ -14,3 +14,9 @@ export function formatDuration(ms: number): string {
   if (rest > 0) parts.push(`${rest} minute${rest === 1 ? '' : 's'}`);
   return parts.join(' ');
 }
+
+/** A moment near `now` as an admin reads it: "10:12 UTC" on the same local day, else the full date and time. */
+export function formatNear(date: Date, now: Date): string {
+  const sameDay = date.toLocaleDateString('en-GB') === now.toLocaleDateString('en-GB');
+  return sameDay ? date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }) : formatMoment(date);
+}

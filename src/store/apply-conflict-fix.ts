@@ -4,13 +4,15 @@ import { holderName } from '../core/types.js';
 import { appendAudit } from './audit.js';
 import { immediateTransaction } from './immediate-transaction.js';
 import type { Store } from './open-store.js';
+import { revokeLinksOfChangedLogins } from './revoke-links.js';
 
 /**
  * Applies a checked fix in one `begin immediate` transaction, one audit entry per account with
  * the before and after values. Re-checks that the holders still have the address, so a fix
- * planned from a stale read changes nothing.
+ * planned from a stale read changes nothing. Links sent to an address that leaves an account
+ * stop working in the same transaction (R3).
  */
-export async function applyConflictFix(store: Store, plan: ConflictFixPlan, now: Date): Promise<{ holdersChanged: number }> {
+export async function applyConflictFix(store: Store, plan: ConflictFixPlan, now: Date): Promise<{ holdersChanged: number; linksRevoked: number }> {
   return immediateTransaction(store, async (trx) => {
     if (plan.newEmailKey !== null) {
       const clash = await trx
@@ -55,6 +57,7 @@ export async function applyConflictFix(store: Store, plan: ConflictFixPlan, now:
         });
       }
     }
-    return { holdersChanged };
+    const revoked = await revokeLinksOfChangedLogins(trx, plan.targets.map((t) => t.accountId), now, `fix-conflict ${plan.action === 'delete' ? '--delete' : '--change-to'}`);
+    return { holdersChanged, linksRevoked: revoked.length };
   });
 }

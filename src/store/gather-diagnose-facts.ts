@@ -5,7 +5,7 @@ import { accountsUsingKeys } from './accounts-using.js';
 import { getCompany, PLACEHOLDER_COMPANY_NAME } from './company.js';
 import { findHoldersByEmailKey, findHoldersOfAccounts } from './holders.js';
 import type { Store } from './open-store.js';
-import { latestLinks } from './reset-links.js';
+import { latestLinksByLogin } from './reset-links.js';
 import { suggestionsFor } from './suggestions-for.js';
 
 /** Reads everything `diagnose` needs about one address: a handful of indexed lookups. */
@@ -25,7 +25,7 @@ export async function gatherDiagnoseFacts(store: Store, email: string, now: Date
     holdersWithAddress,
     accountHolders,
     accountsUsing: (key) => using.get(key) ?? [],
-    latestLinks: await latestLinks(store.db, accountIds),
+    latestLinks: await latestLinksByLogin(store.db, accountIds),
     company,
     companyNameIsPlaceholder: company.name === PLACEHOLDER_COMPANY_NAME,
     suggestions: wantSuggestions ? await suggestionsFor(store.db, emailKey) : [],

@@ -3,6 +3,7 @@ import { UsageError } from '../core/errors.js';
 import { appendAudit } from './audit.js';
 import { immediateTransaction } from './immediate-transaction.js';
 import { MMAP_BYTES, type Store } from './open-store.js';
+import { revokeLinksOfChangedLogins } from './revoke-links.js';
 
 /** A row the import refused, with the line where its record starts (header = line 1). */
 export interface RejectedRow {
@@ -17,6 +18,8 @@ export interface ImportOutcome {
   /** Accounts left out whole because one of their rows was invalid (--skip-invalid). */
   skippedAccounts: number;
   rowsRead: number;
+  /** Valid reset links that stopped working because the import changed their login (R3). */
+  linksRevoked?: number;
 }
 
 /** An export that cannot be read at all (bad header, CSV syntax) as a usage error (exit 2) with its line; other errors unchanged. */
@@ -151,15 +154,22 @@ export async function importAccounts(
            on conflict (id) do update set name = excluded.name, imported_at = excluded.imported_at`,
         )
         .run(nowIso).changes;
+      // R3: a replaced account may have lost an address or an access that a valid link was sent for.
+      const withValidLinks = (
+        sqlite
+          .prepare('select distinct account_id from reset_links where revoked_at is null and superseded_at is null and expires_at > ? and account_id in (select account_id from import_accounts)')
+          .all(nowIso) as { account_id: string }[]
+      ).map((row) => row.account_id);
+      const revoked = withValidLinks.length === 0 ? [] : await revokeLinksOfChangedLogins(trx, withValidLinks, options.now, 'import');
       sqlite.exec('drop table temp.import_accounts; drop table temp.import_bad;');
       await appendAudit(trx, {
         at: nowIso,
         action: 'import',
         accountId: null,
         emailKey: null,
-        details: { source: options.sourceName, rowsRead, accounts, holders, rejectedRows: rejected.length, skippedAccounts },
+        details: { source: options.sourceName, rowsRead, accounts, holders, rejectedRows: rejected.length, skippedAccounts, ...(revoked.length > 0 ? { linksRevoked: revoked.length } : {}) },
       });
-      return { imported: { accounts, holders }, rejected, skippedAccounts, rowsRead };
+      return { imported: { accounts, holders }, rejected, skippedAccounts, rowsRead, linksRevoked: revoked.length };
     });
   } catch (error) {
     throw unreadableAsUsage(error);

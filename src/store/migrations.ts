@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { normalizeEmail } from '../core/email.js';
 
 // Append new migrations at the end; never edit one that has shipped. The number of entries is
 // the schema version written to PRAGMA user_version, which every command checks on open.
@@ -68,6 +69,21 @@ export const migrations: Record<string, Migration> = {
         .addColumn('message_id', 'text')
         .execute();
       await db.schema.createIndex('reset_links_account').on('reset_links').columns(['account_id', 'id']).execute();
+    },
+  },
+  // R3 per login (account + recipient address) and revocation when a login changes.
+  '0003_reset_link_logins': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('reset_links').addColumn('recipient_key', 'text').execute();
+      await db.schema.alterTable('reset_links').addColumn('recipient_name', 'text').execute();
+      await db.schema.alterTable('reset_links').addColumn('revoked_at', 'text').execute();
+      await db.schema.alterTable('reset_links').addColumn('revoked_reason', 'text').execute();
+      // Keys are made by normalizeEmail, never by SQL lower() (which folds only ASCII).
+      const rows = (await db.selectFrom('reset_links').select(['id', 'recipient_email']).execute()) as { id: number; recipient_email: string }[];
+      for (const row of rows) {
+        await db.updateTable('reset_links').set({ recipient_key: normalizeEmail(row.recipient_email) }).where('id', '=', row.id).execute();
+      }
+      await db.schema.createIndex('reset_links_login').on('reset_links').columns(['account_id', 'recipient_key', 'id']).execute();
     },
   },
 };

@@ -1,8 +1,8 @@
-import type { Kysely, Selectable } from 'kysely';
-import { ProblemError, UsageError } from '../core/errors.js';
+import type { Kysely } from 'kysely';
+import { ConfirmationNeededError, ProblemError, UsageError } from '../core/errors.js';
 import { normalizeEmail } from '../core/email.js';
-import { formatDuration } from '../core/format-time.js';
-import { cooldownRemainingMs, linkStatus, RESET_LINK_LIFETIME_MS, type LinkStatus, type StoredLink } from '../core/reset-link-state.js';
+import { cooldownMessage, planResetIssue } from '../core/plan-reset-issue.js';
+import { linkStatus, loginKey, RESET_LINK_LIFETIME_MS, type LinkStatus, type StoredLink } from '../core/reset-link-state.js';
 import { resolveResetRecipient } from '../core/reset-recipient.js';
 import { hashResetToken, newResetToken, resetLinkFor, tokenMatchesHash } from '../core/reset-token.js';
 import type { Role } from '../core/types.js';
@@ -11,8 +11,10 @@ import { getCompany } from './company.js';
 import { findHoldersByEmailKey, findHoldersOfAccounts } from './holders.js';
 import { immediateTransaction } from './immediate-transaction.js';
 import type { Store } from './open-store.js';
+import { patientTransaction } from './patient-transaction.js';
 import type { StoreSchema } from './schema.js';
 import { accountsUsingKeys } from './accounts-using.js';
+import { toStoredLink, withSupersedingRecipient } from './stored-link.js';
 import { suggestionsFor } from './suggestions-for.js';
 
 /** A link just issued; `link` carries the token and exists only in memory. */
@@ -26,36 +28,30 @@ export interface IssuedLink {
   invalidated: number;
 }
 
-/** The newest link of each of the given accounts. */
-export async function latestLinks(db: Kysely<StoreSchema>, accountIds: readonly string[]): Promise<Map<string, StoredLink>> {
-  const result = new Map<string, StoredLink>();
-  for (const accountId of accountIds) {
-    const row = await db.selectFrom('reset_links').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(1).executeTakeFirst();
-    if (row) result.set(accountId, toStoredLink(row));
+/** The newest link of each login (account + recipient key) of the given accounts, keyed by `loginKey`. */
+export async function latestLinksByLogin(db: Kysely<StoreSchema>, accountIds: readonly string[]): Promise<Map<string, StoredLink>> {
+  if (accountIds.length === 0) return new Map();
+  const rows = await db.selectFrom('reset_links').selectAll().where('account_id', 'in', accountIds).orderBy('id', 'desc').execute();
+  const newest = new Map<string, (typeof rows)[number]>();
+  for (const row of rows) {
+    const key = loginKey(row.account_id, row.recipient_key);
+    if (!newest.has(key)) newest.set(key, row);
   }
-  return result;
-}
-
-function toStoredLink(row: Selectable<StoreSchema['reset_links']>): StoredLink {
-  return {
-    accountId: row.account_id,
-    issuedAt: row.issued_at,
-    expiresAt: row.expires_at,
-    supersededAt: row.superseded_at,
-    recipientEmail: row.recipient_email,
-    deliveryStatus: row.delivery_status,
-  };
+  const links = await withSupersedingRecipient(db, [...newest.values()]);
+  return new Map(links.map((link) => [loginKey(link.accountId, link.recipientKey), link]));
 }
 
 /**
  * Issues a reset link for the account holding `email` (R3), in one `begin immediate` transaction:
- * checks the recipient and the cooldown, supersedes every earlier link of the account, records
- * only the token's hash and an audit entry. Throws ProblemError (exit 1) when the rules refuse.
+ * checks the recipient, then plans by the login's own earlier links (core planResetIssue: the
+ * cooldown, a mistyped domain, which links the new one supersedes), records only the token's hash
+ * and an audit entry. Throws ProblemError (exit 1) when the rules refuse, and
+ * ConfirmationNeededError when the recipient's domain looks mistyped and `domainConfirmed` is not set.
  */
 export async function issueResetLink(
   store: Store,
   email: string,
-  options: { force: boolean; send: boolean; now: Date },
+  options: { force: boolean; send: boolean; now: Date; domainConfirmed?: boolean },
 ): Promise<IssuedLink> {
   const emailKey = normalizeEmail(email);
   const company = await getCompany(store.db);
@@ -78,15 +74,39 @@ export async function issueResetLink(
     if (!decision.ok) throw new ProblemError(`${decision.reason} Nothing was issued. ${decision.fix}`);
 
     const accountId = decision.holder.accountId;
-    const earlier = await trx.selectFrom('reset_links').selectAll().where('account_id', '=', accountId).where('superseded_at', 'is', null).orderBy('id', 'desc').execute();
-    const newest = earlier[0] ? toStoredLink(earlier[0]) : undefined;
-    const wait = cooldownRemainingMs(newest, options.now);
-    if (wait > 0 && !options.force) {
-      throw new ProblemError(
-        `A reset link for this account was issued ${formatDuration(options.now.getTime() - Date.parse(newest!.issuedAt))} ago; its email may still be on its way, and a new one would cancel it. Wait ${formatDuration(wait)}, or pass --force to issue a new one anyway.`,
-      );
+    const recipientName = `${decision.holder.firstName} ${decision.holder.lastName}`.trim();
+    const earlierRows = await trx
+      .selectFrom('reset_links')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('recipient_key', '=', decision.emailKey)
+      .where('superseded_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .orderBy('id', 'desc')
+      .execute();
+    const plan = planResetIssue({
+      earlier: earlierRows.map((row) => toStoredLink(row)),
+      recipientEmail: decision.email,
+      recipientKey: decision.emailKey,
+      force: options.force,
+      domainConfirmed: options.domainConfirmed === true,
+      now: options.now,
+    });
+    if (!plan.ok) {
+      switch (plan.refusal) {
+        case 'cooldown':
+          throw new ProblemError(cooldownMessage(plan.previous, plan.waitMs, options.now));
+        case 'malformed-recipient':
+          throw new ProblemError(
+            `The address on file for ${recipientName || 'the recipient'} ("${decision.email}") is not a well-formed address (${plan.problem}), so no reset email can go to it. Nothing was issued. Correct it in Enrollsy and re-import the account.`,
+          );
+        case 'mistyped-domain':
+          throw new ConfirmationNeededError(
+            `The reset email would go to ${decision.email}, and "${plan.domain}" looks like a typo of "${plan.suggestedDomain}". Confirm the address with the customer; to send to it anyway, pass --yes. Nothing was issued.`,
+            `The reset email goes to ${decision.email}; "${plan.domain}" looks like a typo of "${plan.suggestedDomain}". Send it to ${decision.email} anyway?`,
+          );
+      }
     }
-    const invalidated = earlier.filter((row) => linkStatus(toStoredLink(row), options.now) === 'valid').length;
     const token = newResetToken();
     const issuedAt = options.now.toISOString();
     const expiresAt = new Date(options.now.getTime() + RESET_LINK_LIFETIME_MS).toISOString();
@@ -96,102 +116,102 @@ export async function issueResetLink(
         account_id: accountId,
         token_hash: hashResetToken(token),
         recipient_email: decision.email,
+        recipient_key: decision.emailKey,
+        recipient_name: recipientName === '' ? null : recipientName,
         recipient_role: decision.role,
         issued_at: issuedAt,
         expires_at: expiresAt,
         superseded_at: null,
         superseded_by: null,
+        revoked_at: null,
+        revoked_reason: null,
         delivery_status: options.send ? 'pending' : 'not-sent',
         delivery_transport: null,
         message_id: null,
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    if (earlier.length > 0) {
-      await trx
-        .updateTable('reset_links')
-        .set({ superseded_at: issuedAt, superseded_by: inserted.id })
-        .where('account_id', '=', accountId)
-        .where('superseded_at', 'is', null)
-        .where('id', '<>', inserted.id)
-        .execute();
+    if (plan.supersede.length > 0) {
+      await trx.updateTable('reset_links').set({ superseded_at: issuedAt, superseded_by: inserted.id }).where('id', 'in', plan.supersede).execute();
     }
     await appendAudit(trx, {
       at: issuedAt,
       action: 'reset.issued',
       accountId,
       emailKey,
-      details: { linkId: inserted.id, recipient: decision.email, recipientRole: decision.role, expiresAt, invalidated, forced: options.force && wait > 0, send: options.send },
+      details: {
+        linkId: inserted.id,
+        recipient: decision.email,
+        recipientRole: decision.role,
+        expiresAt,
+        invalidated: plan.invalidated,
+        forced: options.force && plan.forced,
+        send: options.send,
+        ...(options.domainConfirmed ? { domainConfirmed: true } : {}),
+      },
     });
     return {
       id: inserted.id,
       accountId,
-      recipient: { email: decision.email, role: decision.role, name: `${decision.holder.firstName} ${decision.holder.lastName}`.trim() },
+      recipient: { email: decision.email, role: decision.role, name: recipientName },
       link: resetLinkFor(company.resetUrl!, token),
       issuedAt,
       expiresAt,
-      invalidated,
+      invalidated: plan.invalidated,
     };
   });
 }
 
-/** Records how the email of an issued link went (and audits it). */
-export async function recordDelivery(
-  store: Store,
-  link: IssuedLink,
-  outcome: { status: 'sent' | 'failed'; transport: string; messageId: string | null; error?: string },
-  now: Date,
-): Promise<void> {
-  await immediateTransaction(store, async (trx) => {
-    await trx
-      .updateTable('reset_links')
-      .set({ delivery_status: outcome.status, delivery_transport: outcome.transport, message_id: outcome.messageId })
-      .where('id', '=', link.id)
-      .execute();
-    await appendAudit(trx, {
-      at: now.toISOString(),
-      action: outcome.status === 'sent' ? 'reset.sent' : 'reset.delivery-failed',
-      accountId: link.accountId,
-      emailKey: normalizeEmail(link.recipient.email),
-      details: { linkId: link.id, recipient: link.recipient.email, transport: outcome.transport, messageId: outcome.messageId, ...(outcome.error ? { error: outcome.error } : {}) },
-    });
-  });
+/** How an issued link's email went. */
+export interface DeliveryOutcome {
+  status: 'sent' | 'failed';
+  transport: string;
+  messageId: string | null;
+  error?: string;
 }
 
 /**
- * Records, synchronously (it runs in a Ctrl-C handler, which cannot wait), that a link's email
- * was interrupted mid-send: it may or may not arrive, and the link itself stays valid.
+ * Records how the email of an issued link went (and audits it). The email has already gone (or
+ * failed), so a busy store is waited for, up to `patienceMs` (patientTransaction), and never
+ * makes the command fail: resolves to false when the outcome could not be recorded.
  */
-export function recordInterruptedDeliverySync(store: Store, link: IssuedLink, transport: string, now: Date): void {
-  store.sqlite.prepare("update reset_links set delivery_status = 'failed', delivery_transport = ? where id = ?").run(transport, link.id);
-  store.sqlite
-    .prepare('insert into audit_log (at, action, account_id, email_key, details) values (?, ?, ?, ?, ?)')
-    .run(now.toISOString(), 'reset.delivery-failed', link.accountId, normalizeEmail(link.recipient.email), JSON.stringify({ linkId: link.id, recipient: link.recipient.email, transport, error: 'interrupted (Ctrl-C)' }));
+export async function recordDelivery(
+  store: Store,
+  link: IssuedLink,
+  outcome: DeliveryOutcome,
+  now: Date,
+  options: { patienceMs: number; signal?: AbortSignal; onWait?: () => void } = { patienceMs: 0 },
+): Promise<boolean> {
+  return patientTransaction(
+    store,
+    async (trx) => {
+      await trx
+        .updateTable('reset_links')
+        .set({ delivery_status: outcome.status, delivery_transport: outcome.transport, message_id: outcome.messageId })
+        .where('id', '=', link.id)
+        .execute();
+      await appendAudit(trx, {
+        at: now.toISOString(),
+        action: outcome.status === 'sent' ? 'reset.sent' : 'reset.delivery-failed',
+        accountId: link.accountId,
+        emailKey: normalizeEmail(link.recipient.email),
+        details: { linkId: link.id, recipient: link.recipient.email, transport: outcome.transport, messageId: outcome.messageId, ...(outcome.error ? { error: outcome.error } : {}) },
+      });
+    },
+    options,
+  );
 }
 
-/** What `reset verify` reports about a token. */
+/** What `reset verify` reports about a token: its status and, when known, the stored link. */
 export interface LinkVerification {
   status: LinkStatus;
-  accountId: string | null;
-  expiresAt: string | null;
-  issuedAt: string | null;
-  recipientEmail: string | null;
-  /** When the newer link that replaced this one was issued (never its token). */
-  supersededAt: string | null;
+  link: StoredLink | null;
 }
 
 /** Looks a token up by its hash and tells whether it still works. */
 export async function verifyResetToken(db: Kysely<StoreSchema>, token: string, now: Date): Promise<LinkVerification> {
   const row = await db.selectFrom('reset_links').selectAll().where('token_hash', '=', hashResetToken(token)).executeTakeFirst();
-  if (!row || !tokenMatchesHash(token, row.token_hash)) {
-    return { status: 'unknown', accountId: null, expiresAt: null, issuedAt: null, recipientEmail: null, supersededAt: null };
-  }
-  return {
-    status: linkStatus(toStoredLink(row), now),
-    accountId: row.account_id,
-    expiresAt: row.expires_at,
-    issuedAt: row.issued_at,
-    recipientEmail: row.recipient_email,
-    supersededAt: row.superseded_at,
-  };
+  if (!row || !tokenMatchesHash(token, row.token_hash)) return { status: 'unknown', link: null };
+  const [link] = await withSupersedingRecipient(db, [row]);
+  return { status: linkStatus(link, now), link: link! };
 }

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { DeliveryStatus, RevokeReason } from '../core/reset-link-state.js';
 
 /** The company settings row (one per store, id = 1). */
 export interface CompanyTable {
@@ -31,18 +32,25 @@ export interface HolderTable {
   login_access: number;
 }
 
-/** A password-reset link; only the SHA-256 of its token is stored. */
+/**
+ * A password-reset link; only the SHA-256 of its token is stored. Its login is the account plus
+ * `recipient_key` (the normalized recipient address).
+ */
 export interface ResetLinkTable {
   id: Generated<number>;
   account_id: string;
   token_hash: string;
   recipient_email: string;
+  recipient_key: string;
+  recipient_name: string | null;
   recipient_role: 'primary' | 'secondary';
   issued_at: string;
   expires_at: string;
   superseded_at: string | null;
   superseded_by: number | null;
-  delivery_status: 'pending' | 'sent' | 'failed' | 'not-sent';
+  revoked_at: string | null;
+  revoked_reason: RevokeReason | null;
+  delivery_status: DeliveryStatus;
   delivery_transport: string | null;
   message_id: string | null;
 }

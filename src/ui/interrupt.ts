@@ -1,4 +1,8 @@
-/** What to do when the user presses Ctrl-C at this moment: say what state things are in. */
+/**
+ * What to do when the user presses Ctrl-C at this moment. A handler takes over the ending: it
+ * stops its work (e.g. aborts a send) and lets the command finish through its normal path,
+ * which records what happened and exits 130. It must not write to the store itself.
+ */
 export type InterruptHandler = () => void;
 
 const handlers: InterruptHandler[] = [];
@@ -12,7 +16,7 @@ export function onInterrupt(handler: InterruptHandler): () => void {
   };
 }
 
-/** Runs the latest registered handler; false when none is registered. Called by the entry on SIGINT. */
+/** Runs the latest registered handler; false when none is registered (the entry then exits 130 itself). */
 export function runInterruptHandler(): boolean {
   const handler = handlers.at(-1);
   if (!handler) return false;

@@ -191,8 +191,8 @@ async function offerConflictFix(ctx: Context, ask: Prompter, store: Store, email
     note('Fix proposed but not applied.');
     return false;
   }
-  const { holdersChanged } = await applyConflictFix(store, plan, ctx.clock.now());
-  ctx.print(`${statusMark(ctx.out, 'pass')} Changed ${holdersChanged} holder${holdersChanged === 1 ? '' : 's'}; recorded in the audit log.`);
+  const { holdersChanged, linksRevoked } = await applyConflictFix(store, plan, ctx.clock.now());
+  ctx.print(`${statusMark(ctx.out, 'pass')} Changed ${holdersChanged} holder${holdersChanged === 1 ? '' : 's'}; recorded in the audit log.${linksRevoked > 0 ? ` ${linksRevoked} reset link${linksRevoked === 1 ? '' : 's'} sent to the removed address no longer work${linksRevoked === 1 ? 's' : ''}.` : ''}`);
   note(`Duplicate fixed: kept in ${plan.keep}, ${plan.action === 'delete' ? 'removed from' : `changed to ${plan.newEmail} in`} ${plan.targets.map((t) => t.accountId).join(', ')}.`);
   return true;
 }

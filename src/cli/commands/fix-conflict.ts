@@ -114,11 +114,12 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
         return { exitCode: 0, json: planJson(plan, false, false), text: 'Nothing was changed.' };
       }
     }
-    const { holdersChanged } = await applyConflictFix(store, plan, ctx.clock.now());
+    const { holdersChanged, linksRevoked } = await applyConflictFix(store, plan, ctx.clock.now());
+    const revokedLine = linksRevoked > 0 ? `\n${ctx.out.yellow('!')} ${linksRevoked} valid reset link${linksRevoked === 1 ? '' : 's'} sent to ${emailKey} in the changed account${linksRevoked === 1 ? ' no longer works' : 's no longer work'}.` : '';
     return {
       exitCode: 0,
-      json: planJson(plan, true, false),
-      text: `${mustConfirm && !ctx.yes ? '' : `${description}\n`}${ctx.out.green('✔')} Changed ${holdersChanged} holder${holdersChanged === 1 ? '' : 's'}; recorded in the audit log (enrollsy-help audit --email ${emailKey}).`,
+      json: { ...planJson(plan, true, false), linksRevoked },
+      text: `${mustConfirm && !ctx.yes ? '' : `${description}\n`}${ctx.out.green('✔')} Changed ${holdersChanged} holder${holdersChanged === 1 ? '' : 's'}; recorded in the audit log (enrollsy-help audit --email ${emailKey}).${revokedLine}`,
     };
   } finally {
     await store.close();

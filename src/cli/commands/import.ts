@@ -68,8 +68,10 @@ export async function runImport(ctx: Context, file: string, options: { skipInval
       lines.push(`${ctx.out.yellow('!')} Skipped ${outcome.skippedAccounts} account${outcome.skippedAccounts === 1 ? '' : 's'} (kept or skipped whole) because of ${outcome.rejected.length} invalid row${outcome.rejected.length === 1 ? '' : 's'}:`);
       lines.push(renderRejected(outcome.rejected));
     }
+    const revoked = outcome.linksRevoked ?? 0;
+    if (revoked > 0) lines.push(`${ctx.out.yellow('!')} ${revoked} valid reset link${revoked === 1 ? '' : 's'} stopped working: the address or login access ${revoked === 1 ? 'it was' : 'they were'} sent for changed (see enrollsy-help audit).`);
     lines.push(`Next: enrollsy-help conflicts (find addresses used in two accounts), or enrollsy-help diagnose <email>.`);
-    return { exitCode: skipped ? 1 : 0, json: { imported: outcome.imported, rejected: outcome.rejected }, text: lines.join('\n') };
+    return { exitCode: skipped ? 1 : 0, json: { imported: outcome.imported, rejected: outcome.rejected, ...(revoked > 0 ? { linksRevoked: revoked } : {}) }, text: lines.join('\n') };
   } catch (error) {
     spinner.stop();
     if (error instanceof ImportRejectedError && !ctx.json) ctx.notice(renderRejected(error.rejected));

@@ -1,6 +1,6 @@
 import { UsageError } from '../../core/errors.js';
 import { emailProblem, shortForMessage } from '../../core/email.js';
-import { formatDuration, formatMoment } from '../../core/format-time.js';
+import { explainLink } from '../../core/explain-link.js';
 import { tokenFromLinkOrToken } from '../../core/reset-token.js';
 import { verifyResetToken } from '../../store/reset-links.js';
 import type { CommandResult } from '../command-result.js';
@@ -26,7 +26,7 @@ export async function runReset(ctx: Context, email: string, options: { send?: bo
   }
 }
 
-/** `reset verify <link-or-token>`: valid, expired, superseded or unknown (exit 0 only when valid). */
+/** `reset verify <link-or-token>`: valid, expired, superseded, revoked or unknown, and in words what happened (exit 0 only when valid). */
 export async function runResetVerify(ctx: Context, value: string): Promise<CommandResult> {
   const token = tokenFromLinkOrToken(value);
   if (token === null) {
@@ -35,16 +35,28 @@ export async function runResetVerify(ctx: Context, value: string): Promise<Comma
   const store = await ctx.openStore();
   try {
     const now = ctx.clock.now();
-    const result = await verifyResetToken(store.db, token, now);
-    const json = { status: result.status, accountId: result.accountId, expiresAt: result.expiresAt, issuedAt: result.issuedAt, supersededAt: result.supersededAt };
-    const when = (iso: string | null) => (iso === null ? '' : formatMoment(new Date(iso)));
+    const { status, link } = await verifyResetToken(store.db, token, now);
+    const explanation = link === null ? 'no link with this token was issued from this store' : explainLink(link, now);
+    const json = {
+      status,
+      accountId: link?.accountId ?? null,
+      expiresAt: link?.expiresAt ?? null,
+      issuedAt: link?.issuedAt ?? null,
+      supersededAt: link?.supersededAt ?? null,
+      supersededBy: link?.supersededBy ? (link.supersededBy.name ?? link.supersededBy.email) : null,
+      revokedAt: link?.revokedAt ?? null,
+      revokedReason: link?.revokedReason ?? null,
+      explanation,
+    };
+    const account = `account ${link?.accountId}`;
     const text = {
-      valid: `${ctx.out.green('✔ valid')}: account ${result.accountId}, sent to ${result.recipientEmail}; works until ${when(result.expiresAt)} (${formatDuration(Date.parse(result.expiresAt ?? '') - now.getTime())} left).`,
-      expired: `${ctx.out.red('✖ expired')}: account ${result.accountId}; it stopped working at ${when(result.expiresAt)} (links last 2 hours). Issue a new one: enrollsy-help reset ${result.recipientEmail}`,
-      superseded: `${ctx.out.red('✖ superseded')}: account ${result.accountId}; a newer link was issued ${when(result.supersededAt)}, and only the newest link works. The customer should use the latest email.`,
-      unknown: `${ctx.out.red('✖ unknown')}: no link with this token was issued from this store (check the link was copied whole).`,
-    }[result.status];
-    return { exitCode: result.status === 'valid' ? 0 : 1, json, text };
+      valid: `${ctx.out.green('✔ valid')}: ${account}; ${explanation}.`,
+      expired: `${ctx.out.red('✖ expired')}: ${account}; ${explanation}. Issue a new one: enrollsy-help reset ${link?.recipientEmail}`,
+      superseded: `${ctx.out.red('✖ superseded')}: ${account}; ${explanation}. The customer should use the newest email.`,
+      revoked: `${ctx.out.red('✖ revoked')}: ${account}; ${explanation}. Check the address on file (enrollsy-help diagnose <address>), then issue a new link to it.`,
+      unknown: `${ctx.out.red('✖ unknown')}: ${explanation} (check the link was copied whole).`,
+    }[status];
+    return { exitCode: status === 'valid' ? 0 : 1, json, text };
   } finally {
     await store.close();
   }
