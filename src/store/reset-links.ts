@@ -103,7 +103,7 @@ export async function issueResetLink(
         case 'mistyped-domain':
           throw new ConfirmationNeededError(
             `The reset email would go to ${decision.email}, and "${plan.domain}" looks like a typo of "${plan.suggestedDomain}". Confirm the address with the customer; to send to it anyway, pass --yes. Nothing was issued.`,
-            `The reset email goes to ${decision.email}; "${plan.domain}" looks like a typo of "${plan.suggestedDomain}". Send it to ${decision.email} anyway?`,
+            `"${plan.domain}" looks like a typo of "${plan.suggestedDomain}". Send the reset to ${decision.email} anyway?`,
           );
       }
     }
