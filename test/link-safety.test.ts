@@ -290,7 +290,6 @@ describe('a store made before links had logins', () => {
     sqlite.exec(`drop index reset_links_login;
       alter table reset_links drop column recipient_key; alter table reset_links drop column recipient_name;
       alter table reset_links drop column revoked_at; alter table reset_links drop column revoked_reason;`);
-    sqlite.prepare("delete from kysely_migration where name = '0003_reset_link_logins'").run();
     sqlite.pragma('user_version = 2');
     sqlite.close();
 
