@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { colorLevel, type IO } from '../ui/io.js';
 import { terminalText } from '../ui/terminal-text.js';
+import { actingAdmin } from './acting-admin.js';
 
 /** Options every command accepts (commander's global options). */
 export interface GlobalOptions {
@@ -28,6 +29,8 @@ export interface Context {
   err: ChalkInstance;
   /** The store path as the user gave it (or the default). */
   storePath: string;
+  /** Who is acting (ENROLLSY_ADMIN, else the OS user): every audit entry records it. */
+  admin: string;
   openStore(options?: { create?: boolean }): Promise<Store>;
   /** Writes a line (or several) of the command's result to stdout. */
   print(text: string): void;
@@ -49,6 +52,7 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions): Con
   // The one seam to the terminal: untrusted text inside is shown escaped, never run.
   let warnedLooseMode = false;
   const notice = (text: string) => void io.stderr.write(terminalText(text.endsWith('\n') ? text : `${text}\n`));
+  const admin = actingAdmin(io.env);
   return {
     io,
     clock,
@@ -59,8 +63,9 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions): Con
     out: new Chalk({ level: colorLevel(io.env, Boolean(io.stdout.isTTY), noColorFlag) }),
     err: new Chalk({ level: colorLevel(io.env, Boolean(io.stderr.isTTY), noColorFlag) }),
     storePath,
+    admin,
     openStore: async (storeOptions = {}) => {
-      const store = await openStore(storePath, { ...storeOptions, lockTimeoutMs: options.lockTimeout ?? 5000 });
+      const store = await openStore(storePath, { ...storeOptions, admin, lockTimeoutMs: options.lockTimeout ?? 5000 });
       // Once per run: the file holds customers' names and addresses.
       if (store.looseMode !== null && !warnedLooseMode) {
         warnedLooseMode = true;

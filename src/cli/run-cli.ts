@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Clock } from '../core/clock.js';
 import { CliError, ExitCode, InterruptedError, UsageError, type ExitCodeValue } from '../core/errors.js';
 import { shortForMessage } from '../core/email.js';
@@ -7,6 +7,10 @@ import type { IO } from '../ui/io.js';
 import { terminalText } from '../ui/terminal-text.js';
 import type { CommandResult } from './command-result.js';
 import type { Context, GlobalOptions } from './context.js';
+import { doctorCommand } from './commands/doctor.js';
+import { findCommand } from './commands/find.js';
+import { holderAddEmailCommand, holderSetEmailCommand } from './commands/holder-email.js';
+import { MAX_TIMEOUT_MS, positiveInt } from './options/positive-int.js';
 
 /** What the entry needs to run the program: streams and clock (tests pass their own). */
 export interface CliDeps {
@@ -14,7 +18,11 @@ export interface CliDeps {
   clock: Clock;
 }
 
-type Action = (ctx: Context, ...args: any[]) => Promise<CommandResult>;
+/** A command's handler: the context, then commander's arguments and options (typed by the command's declaration). */
+type Handler<A extends unknown[]> = (ctx: Context, ...args: A) => Promise<CommandResult>;
+
+/** Wraps a lazily loaded handler as commander's action; commander adds the Command itself last. */
+type Lazy = <A extends unknown[]>(load: () => Promise<Handler<A>>) => (...args: [...A, unknown]) => Promise<void>;
 
 /**
  * Runs the program on `argv` (user arguments only) and resolves to the exit code. The one place
@@ -27,14 +35,14 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
   let context: Context | undefined;
 
   // Imports the command's module only when it runs, so `--help` loads commander alone.
-  const lazy =
-    (load: () => Promise<Action>) =>
-    async (...args: unknown[]) => {
-      const command = args[args.length - 1] as Command;
+  const lazy: Lazy =
+    <A extends unknown[]>(load: () => Promise<Handler<A>>) =>
+    async (...args: [...A, unknown]) => {
+      const command = args[args.length - 1] as CommandUnknownOpts;
       const { createContext } = await import('./context.js');
-      context = createContext(io, deps.clock, command.optsWithGlobals<GlobalOptions>());
+      context = createContext(io, deps.clock, command.optsWithGlobals() as GlobalOptions);
       const action = await load();
-      const result = await action(context, ...args.slice(0, -1));
+      const result = await action(context, ...(args.slice(0, -1) as A));
       if (context.json) io.stdout.write(`${toJson(result.json, io)}\n`);
       else {
         const text = typeof result.text === 'function' ? result.text() : result.text;
@@ -96,7 +104,7 @@ function classify(error: unknown, storePath: string | undefined): CliError | 'he
   return new CliError('enrollsy-help hit an internal error (a bug). Please report it with the command you ran; rerun with --debug for details.', ExitCode.internal);
 }
 
-function buildProgram(lazy: (load: () => Promise<Action>) => (...args: unknown[]) => Promise<void>, io: IO): Command {
+function buildProgram(lazy: Lazy, io: IO): Command {
   const program = new Command('enrollsy-help')
     .description('Help a customer who cannot log in to Enrollsy: duplicate-email check, sign-in link, reset link, escalation.')
     .version(process.env.ENROLLSY_HELP_VERSION ?? '0.0.0-source', '-V, --version')
@@ -104,13 +112,15 @@ function buildProgram(lazy: (load: () => Promise<Action>) => (...args: unknown[]
     .option('--json', 'print exactly one JSON document on stdout; never prompt')
     .option('-y, --yes', 'never prompt; answer confirmations with yes')
     .option('--no-color', 'no colour (also NO_COLOR)')
-    .addOption(new Option('--lock-timeout <ms>', 'how long to wait for another writer').default(5000).argParser(positiveInt('--lock-timeout')))
+    .addOption(new Option('--lock-timeout <ms>', 'how long to wait for another writer').default(5000).argParser(positiveInt('--lock-timeout', { max: MAX_TIMEOUT_MS, unit: 'milliseconds' })))
     .option('--debug', 'show details of internal errors')
     .configureHelp({ showGlobalOptions: true });
   program.addHelpText(
     'after',
     `
-Store: --db, else ENROLLSY_DB, else data/enrollsy.db. Mail: ENROLLSY_SMTP_URL, else .eml files in outbox/ beside the store.
+Also: reset verify <link-or-token> (is a reset link still valid?), company show|set, holder set-email|add-email.
+Store: --db, else ENROLLSY_DB, else data/enrollsy.db. Mail: ENROLLSY_SMTP_URL, else .eml files in outbox/ beside the store (saved, not sent).
+Check the set-up (store, company settings, mail server): enrollsy-help doctor. Who acted is recorded from ENROLLSY_ADMIN, else your user name.
 Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 delivery failed · 70 bug · 130 interrupted`,
   );
 
@@ -189,6 +199,14 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
     .description("print the company's Account Sign-In link, Account Password Reset link and website embed")
     .action(lazy(async () => (await import('./commands/links.js')).runLinks));
 
+  program.addCommand(findCommand().action(lazy(async () => (await import('./commands/find.js')).runFind)));
+
+  const holder = program.command('holder').description("correct a holder's address, or give one to a primary who has none");
+  holder.addCommand(holderSetEmailCommand().action(lazy(async () => (await import('./commands/holder-email.js')).runHolderSetEmail)));
+  holder.addCommand(holderAddEmailCommand().action(lazy(async () => (await import('./commands/holder-email.js')).runHolderAddEmail)));
+
+  program.addCommand(doctorCommand().action(lazy(async () => (await import('./commands/doctor.js')).runDoctor)));
+
   const company = program.command('company').description('show or change the company settings that links and emails use');
   company
     .command('show')
@@ -204,7 +222,7 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
     .option('--embed <html>', 'the website "Customer Sign-In" embed snippet')
     .action(lazy(async () => (await import('./commands/company.js')).runCompanySet));
 
-  const configure = (command: Command, path: string): void => {
+  const configure = (command: CommandUnknownOpts, path: string): void => {
     command.exitOverride();
     command.configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -216,18 +234,4 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
   };
   configure(program, 'enrollsy-help');
   return program;
-}
-
-/** The longest wait a timer (and SQLite's busy timeout) can hold: 2^31 - 1 ms, about 24.8 days. */
-export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
-/** A commander parser for a whole number of milliseconds above zero that a timer can hold, naming the flag on bad input. */
-export function positiveInt(flag: string) {
-  return (value: string): number => {
-    const parsed = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(parsed) || parsed <= 0 || parsed > MAX_TIMEOUT_MS) {
-      throw new UsageError(`${flag} needs a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}, got "${shortForMessage(value, 40)}".`);
-    }
-    return parsed;
-  };
 }

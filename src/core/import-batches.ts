@@ -1,8 +1,9 @@
 import { csvRecords, CsvSyntaxError } from './csv-records.js';
 import { IMPORT_COLUMNS, readHeader, readImportRow } from './import-row.js';
+import { nameKey } from './name-key.js';
 
 /** Values per holder row in `ImportBatch.holders`, in this order. */
-export const HOLDER_FIELDS = ['account_id', 'position', 'role', 'first_name', 'last_name', 'email', 'email_key', 'login_access'] as const;
+export const HOLDER_FIELDS = ['account_id', 'position', 'role', 'first_name', 'last_name', 'email', 'email_key', 'login_access', 'name_key'] as const;
 
 /** Values per account in `ImportBatch.accounts`: account_id, account_name, first line. */
 export const ACCOUNT_FIELDS = 3;
@@ -60,7 +61,7 @@ export async function* importBatches(source: AsyncIterable<string | Buffer>, sou
       const result = readImportRow(record.fields, header.index);
       if (result.ok) {
         const r = result.row;
-        batch.holders.push(r.accountId, String(record.line), r.role, r.firstName, r.lastName, r.email ?? '', r.emailKey ?? '', r.loginAccess ? '1' : '0');
+        batch.holders.push(r.accountId, String(record.line), r.role, r.firstName, r.lastName, r.email ?? '', r.emailKey ?? '', r.loginAccess ? '1' : '0', nameKey(r.firstName, r.lastName));
         // Exports list an account's holders together, so most rows repeat the previous account.
         if (r.accountId !== lastAccount) {
           lastAccount = r.accountId;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdir, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -41,6 +41,13 @@ export interface Mailer {
   readonly description: string;
   /** Sends one message; `signal` aborts a send in progress (it then rejects with MailDeliveryError). */
   send(message: OutgoingMessage, options?: { signal?: AbortSignal }): Promise<SentMessage>;
+  /** The outbox folder, or the SMTP server's host:port. */
+  readonly location: string;
+  /**
+   * Checks the set-up without sending anything: SMTP connects and logs in; the outbox folder
+   * can be written. Throws MailDeliveryError saying what failed.
+   */
+  verify(): Promise<void>;
   close(): void;
 }
 
@@ -199,6 +206,7 @@ function createSmtpMailer(settings: SmtpSettings): Mailer {
   return {
     transport: 'smtp',
     description,
+    location: settings.location,
     async send(message, options = {}) {
       const mail = toMailOptions(message, options.signal);
       let info;
@@ -213,6 +221,13 @@ function createSmtpMailer(settings: SmtpSettings): Mailer {
         throw new MailDeliveryError(`SMTP server ${settings.location} rejected the recipient ${shortForMessage(message.to)}`, { transport: 'smtp' });
       }
       return { transport: 'smtp', messageId: info.messageId, location: settings.location };
+    },
+    async verify() {
+      try {
+        await transporter.verify();
+      } catch (error) {
+        throw new MailDeliveryError(describeSmtpError(error as NodemailerError, settings, ''), smtpErrorExtra(error as NodemailerError));
+      }
     },
     close() {
       transporter.close();
@@ -360,6 +375,7 @@ function createOutboxMailer(folder: string): Mailer {
   return {
     transport: 'outbox',
     description: `outbox folder ${folder}`,
+    location: folder,
     async send(message, options = {}) {
       let info;
       try {
@@ -372,10 +388,29 @@ function createOutboxMailer(folder: string): Mailer {
       const path = await writeToOutbox(folder, message.to, raw);
       return { transport: 'outbox', messageId: info.messageId, location: path };
     },
+    async verify() {
+      // The folder, or the nearest folder above it that exists (it is made on the first message).
+      let existing = folder;
+      while (!(await pathExists(existing)) && dirname(existing) !== existing) existing = dirname(existing);
+      try {
+        await access(existing, constants.W_OK);
+      } catch (error) {
+        throw outboxError(folder, error);
+      }
+    },
     close() {
       transporter.close();
     },
   };
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Writes one .eml; the files hold live reset links, hence owner-only folder and files. */

@@ -232,7 +232,7 @@ function signInMessage(company: Company, recipientName: string | null): Rendered
     },
     {
       p: [
-        'No password yet, or forgotten it? Click the "Request Password" button on the Account Sign-In page. A password reset email goes to the primary account holder\'s email address; its link works for 2 hours.',
+        'No password yet, or forgotten it? Click the "Setup/Reset Password" button on the Account Sign-In page (older pages call it "Request Password"). A password reset email goes to the primary account holder\'s email address; its link works for 2 hours.',
       ],
     },
     stillStuck(company),
@@ -247,7 +247,7 @@ function resetMessage(company: Company, recipientName: string | null, sender: st
     { p: ['You can reset your password in either of these two ways:'] },
     {
       ol: [
-        ['Open the Account Sign-In page, ', linkOrPlaceholder(company.signInUrl, 'Account Sign-In', company), ', and click the "Request Password" button.'],
+        ['Open the Account Sign-In page, ', linkOrPlaceholder(company.signInUrl, 'Account Sign-In', company), ', and click the "Setup/Reset Password" button.'],
         ['Or open the Account Password Reset link: ', linkOrPlaceholder(company.resetUrl, 'Account Password Reset', company)],
       ],
     },
@@ -331,7 +331,7 @@ function grantAccessMessage(company: Company, recipientName: string | null): Ren
           `The secondary account holder needs their own email address, different from yours. It must not be used in any other ${name} account either: the same email address cannot be in two accounts.`,
         ],
         [
-          'They do not get a set-up email automatically. Once you have given access, they go to the Account Sign-In page and click "Forgot/Request Password" to set their own password.',
+          'They do not get a set-up email automatically. Once you have given access, they go to the Account Sign-In page and click "Setup/Reset Password" to set their own password.',
         ],
         [
           { strong: 'Login access gives full control of the account, payment methods included.' },
@@ -341,5 +341,17 @@ function grantAccessMessage(company: Company, recipientName: string | null): Ren
     },
     stillStuck(company),
     signature(company),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------
+// The set-up check's test message (`doctor --send-test`)
+
+/** A short message that proves mail from the sender reaches an inbox. Pure: no I/O. */
+export function testMessage(input: { company: Company; sender: string }): RenderedMessage {
+  const name = companyName(input.company);
+  return render(`Test message from enrollsy-help for ${name}`, [
+    { p: [`This is a test message sent by an admin of ${name} with enrollsy-help.`] },
+    { p: [`If it reached this inbox (not the spam folder), emails to customers from ${bareAddress(input.sender)} can reach it too.`] },
   ]);
 }

@@ -38,6 +38,7 @@ export async function applyConflictFix(store: Store, plan: ConflictFixPlan, now:
       holdersChanged += changed;
       await appendAudit(trx, {
         at: now.toISOString(),
+        admin: store.admin,
         action: plan.action === 'delete' ? 'conflict.email-removed' : 'conflict.email-changed',
         accountId: target.accountId,
         emailKey: plan.emailKey,
@@ -50,6 +51,7 @@ export async function applyConflictFix(store: Store, plan: ConflictFixPlan, now:
       if (plan.newEmailKey !== null) {
         await appendAudit(trx, {
           at: now.toISOString(),
+          admin: store.admin,
           action: 'conflict.email-received',
           accountId: target.accountId,
           emailKey: plan.newEmailKey,
@@ -57,7 +59,7 @@ export async function applyConflictFix(store: Store, plan: ConflictFixPlan, now:
         });
       }
     }
-    const revoked = await revokeLinksOfChangedLogins(trx, plan.targets.map((t) => t.accountId), now, `fix-conflict ${plan.action === 'delete' ? '--delete' : '--change-to'}`);
+    const revoked = await revokeLinksOfChangedLogins(trx, plan.targets.map((t) => t.accountId), now, `fix-conflict ${plan.action === 'delete' ? '--delete' : '--change-to'}`, store.admin);
     return { holdersChanged, linksRevoked: revoked.length };
   });
 }

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { StoreSchema } from './schema.js';
 
-/** One audit-log entry as commands read and write it. */
+/** One audit-log entry as commands read it. */
 export interface AuditEntry {
   at: string;
+  /** Who acted; null for entries written before the store recorded it. */
+  admin: string | null;
   action: string;
   accountId: string | null;
   /** The normalized address the entry concerns, for `audit --email`. */
@@ -11,11 +13,14 @@ export interface AuditEntry {
   details: Record<string, unknown>;
 }
 
+/** An entry to write: who acted is required, so a call that forgets it does not compile (pass `store.admin`). */
+export type NewAuditEntry = Omit<AuditEntry, 'admin'> & { admin: string };
+
 /** Appends an entry to the audit log (inside the caller's transaction). */
-export async function appendAudit(db: Kysely<StoreSchema>, entry: AuditEntry): Promise<void> {
+export async function appendAudit(db: Kysely<StoreSchema>, entry: NewAuditEntry): Promise<void> {
   await db
     .insertInto('audit_log')
-    .values({ at: entry.at, action: entry.action, account_id: entry.accountId, email_key: entry.emailKey, details: JSON.stringify(entry.details) })
+    .values({ at: entry.at, admin: entry.admin, action: entry.action, account_id: entry.accountId, email_key: entry.emailKey, details: JSON.stringify(entry.details) })
     .execute();
 }
 
@@ -27,6 +32,7 @@ export async function listAudit(db: Kysely<StoreSchema>, filter: { emailKey?: st
   const rows = await query.execute();
   return rows.map((row) => ({
     at: row.at,
+    admin: row.admin,
     action: row.action,
     accountId: row.account_id,
     emailKey: row.email_key,

@@ -83,7 +83,7 @@ export async function importAccounts(
         create temp table import_bad (account_id text primary key) without rowid;`);
 
       // '' stands for "no email" in a batch (a valid address is never empty).
-      const holderRow = '(?, ?, ?, ?, ?, nullif(?, \'\'), nullif(?, \'\'), ?)';
+      const holderRow = '(?, ?, ?, ?, ?, nullif(?, \'\'), nullif(?, \'\'), ?, ?)';
       const insertHolders = (rows: number) =>
         sqlite.prepare(`insert into holders (${HOLDER_FIELDS.join(', ')}) values ${Array(rows).fill(holderRow).join(', ')}`);
       const insertAccounts = (rows: number) => sqlite.prepare(`insert or ignore into import_accounts (account_id, name, first_line) values ${Array(rows).fill('(?, ?, ?)').join(', ')}`);
@@ -160,10 +160,11 @@ export async function importAccounts(
           .prepare('select distinct account_id from reset_links where revoked_at is null and superseded_at is null and expires_at > ? and account_id in (select account_id from import_accounts)')
           .all(nowIso) as { account_id: string }[]
       ).map((row) => row.account_id);
-      const revoked = withValidLinks.length === 0 ? [] : await revokeLinksOfChangedLogins(trx, withValidLinks, options.now, 'import');
+      const revoked = withValidLinks.length === 0 ? [] : await revokeLinksOfChangedLogins(trx, withValidLinks, options.now, 'import', store.admin);
       sqlite.exec('drop table temp.import_accounts; drop table temp.import_bad;');
       await appendAudit(trx, {
         at: nowIso,
+        admin: store.admin,
         action: 'import',
         accountId: null,
         emailKey: null,

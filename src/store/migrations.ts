@@ -86,6 +86,20 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('reset_links_login').on('reset_links').columns(['account_id', 'recipient_key', 'id']).execute();
     },
   },
+  '0004_audit_admin': {
+    async up(db: Kysely<any>) {
+      // Who acted. Entries written before this version have none (null: not recorded).
+      await db.schema.alterTable('audit_log').addColumn('admin', 'text').execute();
+    },
+  },
+  '0005_holder_name_key': {
+    async up(db: Kysely<any>) {
+      // Finding a customer by name reads this key, computed in TypeScript (core/name-key.ts)
+      // by the SQL function openStore registers; SQL never folds case or accents itself.
+      await db.schema.alterTable('holders').addColumn('name_key', 'text').execute();
+      await sql`update holders set name_key = enrollsy_name_key(first_name, last_name)`.execute(db);
+    },
+  },
 };
 
 /** The schema version this build writes: the number of migrations. */

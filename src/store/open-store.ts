@@ -4,6 +4,7 @@ import { chmodSync, closeSync, existsSync, fsyncSync, openSync, lstatSync, mkdir
 import { dirname, resolve } from 'node:path';
 import { shortForMessage } from '../core/email.js';
 import { StoreError } from '../core/errors.js';
+import { nameKey } from '../core/name-key.js';
 import { assertIntact } from './assert-intact.js';
 import { migrations, SCHEMA_VERSION } from './migrations.js';
 import type { StoreSchema } from './schema.js';
@@ -15,6 +16,8 @@ export interface Store {
   readonly sqlite: Database.Database;
   /** Absolute path of the store file. */
   readonly path: string;
+  /** Who is acting: every audit entry written through this store records it. */
+  readonly admin: string;
   /** Where the store was migrated from, when this open migrated it (the backup path). */
   readonly migratedFrom: { version: number; backup: string } | null;
   /** The file's permission bits when users other than its owner may read or write it, else null. */
@@ -28,6 +31,8 @@ export interface OpenStoreOptions {
   create?: boolean;
   /** How long to wait for another writer's lock before failing (ms). */
   lockTimeoutMs?: number;
+  /** Who is acting (the caller resolves it; store code never reads the environment). */
+  admin: string;
 }
 
 /** How much of the store is read memory-mapped: scans and lookups skip a read() per page. */
@@ -42,7 +47,7 @@ const CORE_TABLES = ['accounts', 'audit_log', 'company', 'holders'];
 const EARLY_TABLES = new Set([...CORE_TABLES, 'reset_links', 'kysely_migration', 'kysely_migration_lock']);
 
 /** Opens (or with `create`, creates) the store at `path` and brings its schema up to date. */
-export async function openStore(path: string, options: OpenStoreOptions = {}): Promise<Store> {
+export async function openStore(path: string, options: OpenStoreOptions): Promise<Store> {
   if (path.trim() === '') throw new StoreError('The store path is empty: give --db <path>, or set ENROLLSY_DB.');
   const shown = shortForMessage(path, 160);
   const absolute = resolve(path);
@@ -75,6 +80,8 @@ export async function openStore(path: string, options: OpenStoreOptions = {}): P
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma(`mmap_size = ${MMAP_BYTES}`);
+    // The one name-key function, callable from SQL (a migration fills the key column with it).
+    sqlite.function('enrollsy_name_key', { deterministic: true }, (first, last) => nameKey(String(first ?? ''), String(last ?? '')));
     const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
     let migratedFrom: Store['migratedFrom'] = null;
     // init also stamps the marker on a current store made before it existed.
@@ -83,6 +90,7 @@ export async function openStore(path: string, options: OpenStoreOptions = {}): P
       db,
       sqlite,
       path: absolute,
+      admin: options.admin,
       migratedFrom,
       looseMode,
       close: async () => {

@@ -136,6 +136,7 @@ export async function issueResetLink(
     }
     await appendAudit(trx, {
       at: issuedAt,
+      admin: store.admin,
       action: 'reset.issued',
       accountId,
       emailKey,
@@ -192,6 +193,7 @@ export async function recordDelivery(
         .execute();
       await appendAudit(trx, {
         at: now.toISOString(),
+        admin: store.admin,
         action: outcome.status === 'sent' ? 'reset.sent' : 'reset.delivery-failed',
         accountId: link.accountId,
         emailKey: normalizeEmail(link.recipient.email),

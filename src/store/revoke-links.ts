@@ -13,9 +13,9 @@ const CHUNK = 500;
  * holders' addresses or login access (fix-conflict, import, holder set-email) with the accounts
  * it touched, after the change. Every still-valid link whose login (account + recipient address)
  * is gone stops working in that same transaction, each audited as `reset.revoked` with its reason
- * and `cause` (the command). Returns what it revoked.
+ * and `cause` (the command), by `admin` (the store's acting admin). Returns what it revoked.
  */
-export async function revokeLinksOfChangedLogins(trx: Kysely<StoreSchema>, accountIds: readonly string[], now: Date, cause: string): Promise<LinkRevocation[]> {
+export async function revokeLinksOfChangedLogins(trx: Kysely<StoreSchema>, accountIds: readonly string[], now: Date, cause: string, admin: string): Promise<LinkRevocation[]> {
   const nowIso = now.toISOString();
   const ids = [...new Set(accountIds)];
   const revocations: LinkRevocation[] = [];
@@ -39,6 +39,7 @@ export async function revokeLinksOfChangedLogins(trx: Kysely<StoreSchema>, accou
     await trx.updateTable('reset_links').set({ revoked_at: nowIso, revoked_reason: reason }).where('id', '=', link.id).execute();
     await appendAudit(trx, {
       at: nowIso,
+      admin,
       action: 'reset.revoked',
       accountId: link.accountId,
       emailKey: link.recipientKey,

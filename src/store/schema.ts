@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { DeliveryStatus, RevokeReason } from '../core/reset-link-state.js';
 
 /** The company settings row (one per store, id = 1). */
@@ -30,6 +30,8 @@ export interface HolderTable {
   email: string | null;
   email_key: string | null;
   login_access: number;
+  /** nameKey(first_name, last_name): the search key for finding a customer by name. */
+  name_key: string | null;
 }
 
 /**
@@ -63,6 +65,8 @@ export interface AuditTable {
   account_id: string | null;
   email_key: string | null;
   details: string;
+  /** Who acted; null only in entries written before schema 3. Required on insert. */
+  admin: ColumnType<string | null, string, never>;
 }
 
 /** The whole store as kysely sees it. */

@@ -39,11 +39,16 @@ export async function runAudit(ctx: Context, options: { email?: string; since?: 
   const store = await ctx.openStore();
   try {
     const entries = await listAudit(store.db, { emailKey: options.email === undefined ? undefined : normalizeEmail(options.email), since });
-    const json = { entries: entries.map(({ at, action, accountId, details }) => ({ at, action, accountId, details })) };
+    const json = { entries: entries.map(({ at, admin, action, accountId, details }) => ({ at, admin, action, accountId, details })) };
+    // Entries from before the store recorded who acted show "(not recorded)".
+    const who = (admin: string | null) => shortForMessage(admin ?? '(not recorded)', 20);
+    const width = Math.max(0, ...entries.map((e) => who(e.admin).length));
     const text =
       entries.length === 0
         ? 'No audit entries match.'
-        : entries.map((e) => `${formatMoment(new Date(e.at))}  ${ctx.out.bold(e.action.padEnd(24))} ${(e.accountId ?? '-').padEnd(8)} ${ctx.out.dim(summary(e.details))}`).join('\n');
+        : entries
+            .map((e) => `${formatMoment(new Date(e.at))}  ${who(e.admin).padEnd(width)}  ${ctx.out.bold(e.action.padEnd(24))} ${(e.accountId ?? '-').padEnd(8)} ${ctx.out.dim(summary(e.details))}`)
+            .join('\n');
     return { exitCode: 0, json, text };
   } finally {
     await store.close();

@@ -76,7 +76,7 @@ export async function runCompanySet(ctx: Context, options: CompanySetOptions): P
     const now = ctx.clock.now();
     const company = await immediateTransaction(store, async (trx) => {
       const updated = await updateCompany(trx, changes, now);
-      await appendAudit(trx, { at: now.toISOString(), action: 'company.set', accountId: null, emailKey: null, details: { changed: Object.keys(changes) } });
+      await appendAudit(trx, { at: now.toISOString(), admin: store.admin, action: 'company.set', accountId: null, emailKey: null, details: { changed: Object.keys(changes) } });
       return updated;
     });
     return { exitCode: 0, json: companyJson(company), text: `${ctx.out.green('✔')} Company settings saved.\n${renderCompany(ctx, company)}` };

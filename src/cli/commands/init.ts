@@ -54,7 +54,7 @@ export async function runInit(ctx: Context, options: InitOptions): Promise<Comma
     if (Object.keys(changes).length > 0) {
       await immediateTransaction(store, async (trx) => {
         await updateCompany(trx, changes, now);
-        await appendAudit(trx, { at: now.toISOString(), action: 'company.set', accountId: null, emailKey: null, details: { changed: Object.keys(changes) } });
+        await appendAudit(trx, { at: now.toISOString(), admin: store.admin, action: 'company.set', accountId: null, emailKey: null, details: { changed: Object.keys(changes) } });
       });
     }
     const company = await getCompany(store.db);

@@ -72,7 +72,7 @@ export async function runMessage(ctx: Context, email: string, options: { templat
       const sent = await mailer.send({ to, toName: holderName(recipient), from: senderMailbox(ctx.io.env, company), ...message });
       const now = ctx.clock.now();
       await immediateTransaction(store, (trx) =>
-        appendAudit(trx, { at: now.toISOString(), action: 'message.sent', accountId: recipient.accountId, emailKey: normalizeEmail(to), details: { template, to, transport: sent.transport, messageId: sent.messageId } }),
+        appendAudit(trx, { at: now.toISOString(), admin: store.admin, action: 'message.sent', accountId: recipient.accountId, emailKey: normalizeEmail(to), details: { template, to, transport: sent.transport, messageId: sent.messageId } }),
       );
       json.delivery = { transport: sent.transport, messageId: sent.messageId };
       return { exitCode: 0, json, text: `${ctx.out.green('✔')} "${message.subject}" sent to ${to} via ${sent.transport === 'outbox' ? `the outbox: ${sent.location}` : `SMTP (${sent.location})`}.` };
