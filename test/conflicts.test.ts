@@ -87,6 +87,7 @@ describe('fix-conflict', () => {
     const audit = JSON.parse((await cli(['audit', '--email', 'SAM.RIVERA@example.com', '--json'])).stdout);
     expect(audit.entries[0]).toEqual({
       at: demo.clock.now().toISOString(),
+      admin: expect.any(String),
       action: 'conflict.email-removed',
       accountId: 'A1003',
       details: { keptIn: 'A1004', holders: [{ role: 'secondary', name: 'Sam Rivera', before: 'Sam.Rivera@Example.com', after: null }] },

@@ -516,7 +516,7 @@ describe('customerMessage', () => {
     },
   );
 
-  it('sign-in: the Account Sign-In link, wrong places, the app, Request Password', () => {
+  it('sign-in: the Account Sign-In link, wrong places, the app, Setup/Reset Password (and its older name once)', () => {
     const { text, html, subject } = customerMessage('sign-in', input);
     expect(subject).toBe('How to sign in to your Acme <Swim> & Gym account');
     expect(text).toContain('Hello Jane,');
@@ -525,7 +525,7 @@ describe('customerMessage', () => {
     expect(text).toMatch(/Enrollment \(sign-up\) links, the Admin link and the Instructor link/);
     expect(text).toMatch(/Enrollsy website/);
     expect(text).toMatch(/Enrollsy app from the Apple App Store or Google Play/);
-    expect(text).toMatch(/"Request Password" button/);
+    expect(text).toMatch(/"Setup\/Reset Password" button on the Account Sign-In page \(older pages call it "Request Password"\)/);
     expect(text).not.toContain(company.resetUrl);
     expect(text).not.toMatch(/Customer Sign-In link on/);
     expect(customerMessage('sign-in', { ...input, company: { ...company, embedHtml: '<a href="x">Sign in</a>' } }).text).toMatch(
@@ -538,7 +538,7 @@ describe('customerMessage', () => {
     expect(text).toContain(company.signInUrl);
     expect(text).toContain(company.resetUrl);
     expect(html).toContain(`<a href="${company.resetUrl}">`);
-    expect(text).toMatch(/"Request Password"/);
+    expect(text).toMatch(/"Setup\/Reset Password" button/);
     expect(text).toMatch(/works for 2 hours/);
     expect(text).toMatch(/Only the newest link works/);
     expect(text).toMatch(/primary account holder's email address/);
@@ -573,7 +573,7 @@ describe('customerMessage', () => {
     expect(text).toMatch(/enroll form/);
     expect(text).toMatch(/their own email address, different from yours/);
     expect(text).toMatch(/do not get a set-up email automatically/);
-    expect(text).toMatch(/"Forgot\/Request Password"/);
+    expect(text).toMatch(/"Setup\/Reset Password"/);
     expect(text).toMatch(/full control of the account, payment methods included/);
     expect(text).toMatch(/someone you trust/);
   });

@@ -64,7 +64,8 @@ async function changeEmail(ctx: Context, request: EmailChangeRequest): Promise<C
       if (!ctx.interactive) throw new UsageError(`${why}. Pass --yes to confirm. Nothing was changed.`);
       const { terminalPrompter } = await import('../../ui/prompts.js');
       const ask = await terminalPrompter(ctx.io);
-      if (!(await ask.confirm(`${why}. Change the address anyway?`, false))) {
+      ctx.notice(`${ctx.err.yellow('!')} ${why}.`);
+      if (!(await ask.confirm('Change the address anyway?', false))) {
         return { exitCode: 0, json: { ...changeJson(decision.plan, 0), applied: false }, text: 'Nothing was changed.' };
       }
     }
