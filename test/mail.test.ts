@@ -1,10 +1,10 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { closedPort, startSmtpServer, type TestServer } from './helpers/smtp.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simpleParser, type ParsedMail, type AddressObject } from 'mailparser';
-import { SMTPServer, type SMTPServerOptions, type SMTPServerEnvelope } from 'smtp-server';
+import { simpleParser, type AddressObject } from 'mailparser';
 import { createMailer, senderAddress, senderMailbox, MailDeliveryError, type Mailer, type OutgoingMessage } from '../src/mail/mailer.js';
 import { customerMessage, resetEmail, CUSTOMER_TEMPLATES } from '../src/mail/templates.js';
 import { UsageError } from '../src/core/errors.js';
@@ -12,51 +12,6 @@ import type { Company } from '../src/core/types.js';
 
 // ---------------------------------------------------------------------------------------
 // Helpers
-
-interface Received {
-  envelope: SMTPServerEnvelope;
-  user: string | undefined;
-  mail: ParsedMail;
-}
-
-interface TestServer {
-  port: number;
-  received: Received[];
-  close(): Promise<void>;
-}
-
-/** A real SMTP server on 127.0.0.1, without STARTTLS so the client talks plain SMTP. */
-async function startSmtpServer(options: Partial<SMTPServerOptions> = {}): Promise<TestServer> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          received.push({ envelope: session.envelope, user: session.user as string | undefined, mail });
-          callback();
-        })
-        .catch((error: Error) => callback(error));
-    },
-    ...options,
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return { port: address.port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-/** A port nothing listens on: bind one, then close it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return address.port;
-}
 
 async function failureOf(promise: Promise<unknown>): Promise<Error> {
   try {
