@@ -136,7 +136,7 @@ async function deliver(
     }
     if (!(failure instanceof MailDeliveryError)) throw failure;
     throw new DeliveryError(
-      `${failure.message.replace(/\.$/, '')}. The reset link is recorded and valid until ${expiry}: copy it from above to the customer, or resend with ${resend} (that replaces this link).${unrecorded}`,
+      `${failure.message.replace(/\.$/, '')}. The reset link is recorded and valid until ${expiry}: copy it from above to the customer, or resend with ${resend} (that replaces this link).${unrecorded} Check the mail set-up with \`enrollsy-help doctor\`.`,
       outcomeJson,
     );
   } finally {

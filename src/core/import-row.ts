@@ -14,6 +14,13 @@ export function readHeader(fields: readonly string[]): { ok: true; index: Column
   if (duplicate) return { ok: false, reason: `the header names the column "${duplicate}" twice` };
   const missing = IMPORT_COLUMNS.filter((column) => !names.includes(column));
   if (missing.length > 0) {
+    // Spreadsheets in many locales save "CSV" with semicolons (or tabs): one long field here.
+    for (const [separator, name] of [[';', 'semicolons (;)'], ['\t', 'tabs']] as const) {
+      const split = fields.join(',').split(separator).map((field) => field.trim().toLowerCase());
+      if (IMPORT_COLUMNS.every((column) => split.includes(column))) {
+        return { ok: false, reason: `the file separates its columns with ${name}, not commas; save it as comma-separated CSV (in Excel: "CSV UTF-8 (Comma delimited)") and import that` };
+      }
+    }
     return { ok: false, reason: `the header lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (expected ${IMPORT_COLUMNS.join(', ')})` };
   }
   const index = Object.fromEntries(IMPORT_COLUMNS.map((column) => [column, names.indexOf(column)])) as ColumnIndex;

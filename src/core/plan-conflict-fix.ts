@@ -1,6 +1,7 @@
 import { UsageError } from './errors.js';
 import { emailProblem, normalizeEmail, shortForMessage } from './email.js';
 import { groupByAccount } from './group-by-account.js';
+import { matchAccountId } from './match-account-id.js';
 import type { Holder } from './types.js';
 
 /** What the admin asked for: keep the address in one account, delete or change it elsewhere. */
@@ -38,18 +39,33 @@ export function planConflictFix(request: ConflictFixRequest, holdersWithAddress:
   const emailKey = normalizeEmail(request.email);
   const accounts = groupByAccount(holdersWithAddress);
   if (accounts.size === 0) throw new UsageError(`No holder uses ${emailKey}, so there is nothing to fix. Check the address with \`enrollsy-help diagnose ${emailKey}\`.`);
-  if (!accounts.has(request.keep)) {
-    throw new UsageError(`Account ${request.keep} does not use ${emailKey}; --keep must be one of: ${[...accounts.keys()].join(', ')}.`);
-  }
-  const others = [...accounts.keys()].filter((id) => id !== request.keep);
-  if (request.only !== undefined && !others.includes(request.only)) {
+  const ids = [...accounts.keys()];
+  // Account ids match regardless of letter case when that picks exactly one (a1003 → A1003).
+  const keepMatch = matchAccountId(request.keep, ids);
+  if (!keepMatch.ok) {
     throw new UsageError(
-      request.only === request.keep
-        ? `--only names the account you keep (${request.keep}); name the other account to fix: ${others.join(', ') || 'none'}.`
-        : `--only ${request.only}: that account does not use ${emailKey}; accounts to fix: ${others.join(', ') || 'none'}.`,
+      keepMatch.problem === 'ambiguous'
+        ? `--keep ${request.keep} matches ${keepMatch.candidates.join(' and ')} when capitals are ignored; type the account id exactly.`
+        : `Account ${request.keep} does not use ${emailKey}; --keep must be one of: ${ids.join(', ')}.`,
     );
   }
-  const targetIds = request.only !== undefined ? [request.only] : others;
+  const keep = keepMatch.accountId;
+  const others = ids.filter((id) => id !== keep);
+  let only: string | undefined;
+  if (request.only !== undefined) {
+    const onlyMatch = matchAccountId(request.only, ids);
+    if (!onlyMatch.ok || onlyMatch.accountId === keep) {
+      throw new UsageError(
+        onlyMatch.ok
+          ? `--only names the account you keep (${keep}); name the other account to fix: ${others.join(', ') || 'none'}.`
+          : onlyMatch.problem === 'ambiguous'
+            ? `--only ${request.only} matches ${onlyMatch.candidates.join(' and ')} when capitals are ignored; type the account id exactly.`
+            : `--only ${request.only}: that account does not use ${emailKey}; accounts to fix: ${others.join(', ') || 'none'}.`,
+      );
+    }
+    only = onlyMatch.accountId;
+  }
+  const targetIds = only !== undefined ? [only] : others;
   let newEmail: string | null = null;
   let newEmailKey: string | null = null;
   if (request.action === 'change') {
@@ -71,7 +87,7 @@ export function planConflictFix(request: ConflictFixRequest, holdersWithAddress:
   });
   return {
     emailKey,
-    keep: request.keep,
+    keep,
     action: request.action,
     newEmail,
     newEmailKey,

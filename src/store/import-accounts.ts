@@ -56,7 +56,14 @@ const H = HOLDER_FIELDS.length;
 export async function importAccounts(
   store: Store,
   batches: AsyncIterable<ImportBatch> | Iterable<ImportBatch>,
-  options: { skipInvalid: boolean; now: Date; sourceName: string; onProgress?: (rowsRead: number) => void },
+  options: {
+    skipInvalid: boolean;
+    now: Date;
+    sourceName: string;
+    onProgress?: (rowsRead: number) => void;
+    /** Called once every row is read, before the account checks, indexes and commit (seconds on a large file, with no progress to report). */
+    onSaving?: () => void;
+  },
 ): Promise<ImportOutcome> {
   const sqlite = store.sqlite;
   // Integrity is ours to keep here (every holder's account is written below); the per-row
@@ -113,6 +120,9 @@ export async function importAccounts(
         // Give the event loop a turn: the spinner keeps moving and Ctrl-C is heard mid-load.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
+      options.onSaving?.();
+      // A turn of the event loop so a spinner can show that before the synchronous work below.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       // Indexes first: the checks below then read holders_account instead of sorting the load.
       for (const index of indexes) sqlite.exec(index.sql);
 

@@ -2,7 +2,8 @@ import type { Context } from '../cli/context.js';
 
 /** A progress line on stderr that the command can update and clear. */
 export interface Spinner {
-  update(text: string): void;
+  /** Changes the text; `now` draws it at once (before work that blocks the event loop). */
+  update(text: string, now?: boolean): void;
   stop(): void;
 }
 
@@ -22,8 +23,9 @@ export async function startSpinner(ctx: Pick<Context, 'io'>, text: string): Prom
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: stderr as NodeJS.WriteStream, discardStdin: false }).start();
   return {
-    update: (next) => {
+    update: (next, now = false) => {
       spinner.text = next;
+      if (now) spinner.render();
     },
     stop: () => {
       spinner.stop();

@@ -41,6 +41,14 @@ async function readAddresses(input: Readable, onLine: (count: number) => void): 
   return { keys, given, invalid };
 }
 
+/** Where the addresses came from: command-line arguments or the lines of a file (or stdin). */
+type AddressSource = 'arguments' | 'lines';
+
+// "argument 3" for the third address on the command line, "line 3" for a file: what the admin can find.
+function invalidLabel(bad: InvalidLine, source: AddressSource): string {
+  return `${source === 'arguments' ? 'argument' : 'line'} ${bad.line}`;
+}
+
 function renderShared(ctx: Context, shared: SharedAddress, mark: string): string {
   const lines = [`${mark} ${ctx.out.bold(shared.normalizedEmail)}: ${shared.accounts.length > 1 ? `${shared.accounts.length} accounts` : `${shared.accounts[0]!.holders.length} holders of one account (allowed)`}`];
   for (const account of shared.accounts) {
@@ -49,16 +57,16 @@ function renderShared(ctx: Context, shared: SharedAddress, mark: string): string
   return lines.join('\n');
 }
 
-function renderText(ctx: Context, checked: number, findings: ConflictFindings, invalid: InvalidLine[]): string {
+function renderText(ctx: Context, checked: number, findings: ConflictFindings, invalid: InvalidLine[], source: AddressSource): string {
   const lines: string[] = [];
   for (const conflict of findings.conflicts) lines.push(renderShared(ctx, conflict, ctx.out.red('✖')));
   for (const shared of findings.sharedWithinAccount) lines.push(renderShared(ctx, shared, ctx.out.yellow('!')));
-  for (const bad of invalid) lines.push(`${ctx.out.red('✖')} line ${bad.line}: "${bad.value}" is not a well-formed address`);
+  for (const bad of invalid) lines.push(`${ctx.out.red('✖')} ${invalidLabel(bad, source)}: "${bad.value}" is not a well-formed address`);
   const n = findings.conflicts.length;
   lines.push(
     '',
     `Checked ${checked.toLocaleString('en-US')} address${checked === 1 ? '' : 'es'}: ${n === 0 ? ctx.out.green('no conflicts') : ctx.out.red(`${n.toLocaleString('en-US')} used in more than one account`)}` +
-      (invalid.length > 0 ? `, ${invalid.length} invalid line${invalid.length === 1 ? '' : 's'}` : '') +
+      (invalid.length > 0 ? `, ${invalid.length} invalid ${source === 'arguments' ? 'address' : 'line'}${invalid.length === 1 ? '' : source === 'arguments' ? 'es' : 's'}` : '') +
       (findings.sharedWithinAccount.length > 0 ? `, ${findings.sharedWithinAccount.length} shared within one account (allowed)` : '') +
       '.',
   );
@@ -82,7 +90,10 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
   if (options.file !== undefined && emails.length > 0) throw new UsageError('Give addresses as arguments or with --file, not both.');
   if (options.file !== undefined && options.file !== '-') requireFile(options.file, 'a file with one address per line');
   const store = await ctx.openStore();
-  const spinner = await startSpinner(ctx, 'Checking addresses…');
+  // At a terminal, stdin is the admin typing or pasting: say how to finish, and keep the screen free of a spinner.
+  const pasting = options.file === '-' && ctx.io.stdin.isTTY === true;
+  if (pasting) ctx.notice('Paste addresses, one per line; press Ctrl-D on a new line to finish.');
+  const spinner = pasting ? { update: () => {}, stop: () => {} } : await startSpinner(ctx, 'Checking addresses…');
   try {
     let checked: number;
     let findings: ConflictFindings;
@@ -109,11 +120,12 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
     }
     spinner.stop();
     const exitCode = findings.conflicts.length > 0 || invalid.length > 0 ? 1 : 0;
-    if (options.csv && invalid.length > 0) for (const bad of invalid) ctx.notice(`✖ line ${bad.line}: "${bad.value}" is not a well-formed address`);
+    const source: AddressSource = options.file === undefined ? 'arguments' : 'lines';
+    if (options.csv && invalid.length > 0) for (const bad of invalid) ctx.notice(`✖ ${invalidLabel(bad, source)}: "${bad.value}" is not a well-formed address`);
     return {
       exitCode,
       json: { checked, conflicts: findings.conflicts, invalid, sharedWithinAccount: findings.sharedWithinAccount },
-      text: () => (options.csv ? renderCsv(findings) : renderText(ctx, checked, findings, invalid)),
+      text: () => (options.csv ? renderCsv(findings) : renderText(ctx, checked, findings, invalid, source)),
     };
   } finally {
     spinner.stop();

@@ -1,6 +1,7 @@
 import { UsageError } from '../../core/errors.js';
 import { normalizeEmail } from '../../core/email.js';
 import { groupByAccount } from '../../core/group-by-account.js';
+import { matchAccountId } from '../../core/match-account-id.js';
 import { planConflictFix, type ConflictFixPlan } from '../../core/plan-conflict-fix.js';
 import { holderName } from '../../core/types.js';
 import { accountsUsingKeys } from '../../store/accounts-using.js';
@@ -66,7 +67,14 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
     const emailKey = normalizeEmail(email);
     const holders = await findHoldersByEmailKey(store.db, emailKey);
     const accounts = groupByAccount(holders);
-    let { keep, only, changeTo } = options;
+    // a1003 means A1003 when that is the only match; the plan refuses what does not match.
+    const exact = (typed: string | undefined) => {
+      const match = typed === undefined ? undefined : matchAccountId(typed, [...accounts.keys()]);
+      return match?.ok ? match.accountId : typed;
+    };
+    let { changeTo } = options;
+    let keep = exact(options.keep);
+    let only = exact(options.only);
     let action: 'delete' | 'change' | undefined = options.delete ? 'delete' : changeTo !== undefined ? 'change' : undefined;
     const asked = keep === undefined || action === undefined;
     if (asked && accounts.size > 1) {
@@ -90,7 +98,7 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
     const using = newKey === null ? [] : ((await accountsUsingKeys(store.db, [newKey])).get(newKey) ?? []);
     const plan = planConflictFix({ email, keep, action, newEmail: changeTo, only }, holders, using);
     if (plan.targets.length === 0) {
-      return { exitCode: 0, json: planJson(plan, false, options.dryRun === true), text: `${ctx.out.green('✔')} Only account ${keep} uses ${emailKey}: nothing to fix.` };
+      return { exitCode: 0, json: planJson(plan, false, options.dryRun === true), text: `${ctx.out.green('✔')} Only account ${plan.keep} uses ${emailKey}: nothing to fix.` };
     }
     const description = renderPlan(ctx, plan);
     if (options.dryRun) {

@@ -58,6 +58,8 @@ export async function runImport(ctx: Context, file: string, options: { skipInval
         const seconds = (Date.now() - started) / 1000;
         spinner.update(`Importing… ${rows.toLocaleString('en-US')} rows read (${Math.round(rows / Math.max(seconds, 0.001)).toLocaleString('en-US')} rows/s)`);
       },
+      // The last phase reports no progress; a frozen row count would look like a hang.
+      onSaving: () => spinner.update('Importing… all rows read; checking accounts and saving', true),
     });
     spinner.stop();
     const skipped = outcome.rejected.length > 0;

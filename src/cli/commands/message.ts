@@ -1,4 +1,4 @@
-import { ProblemError, UsageError } from '../../core/errors.js';
+import { DeliveryError, ProblemError, UsageError } from '../../core/errors.js';
 import { normalizeEmail } from '../../core/email.js';
 import { holderName, type Company, type Holder } from '../../core/types.js';
 import { createMailer, senderAddress, senderMailbox } from '../../mail/mailer.js';
@@ -45,6 +45,11 @@ export async function runMessage(ctx: Context, email: string, options: { templat
     // Printing needs no sender; the text then names it in general words.
     const sender = options.send ? senderAddress(ctx.io.env, company) : senderOrNull(ctx.io.env, company) ?? '';
     const holders = await findHoldersByEmailKey(store.db, normalizeEmail(email));
+    const accountCount = new Set(holders.map((h) => h.accountId)).size;
+    // R1: while the address is in two accounts its login fails, and a reset email cannot help.
+    if (template === 'reset' && options.send && accountCount > 1) {
+      throw new ProblemError(`${normalizeEmail(email)} is in ${accountCount} accounts, so its login cannot work and reset instructions would not help; fix that first (enrollsy-help fix-conflict ${normalizeEmail(email)}). Nothing was sent.`);
+    }
     // grant-access is for the primary: only they can give a secondary holder login access.
     let recipient: Holder | undefined = holders[0];
     if (template === 'grant-access' && holders.length > 0) {
@@ -64,12 +69,18 @@ export async function runMessage(ctx: Context, email: string, options: { templat
         recipient && recipient.emailKey !== normalizeEmail(email)
           ? `\n(For the primary holder, ${holderName(recipient)}${recipient.email ? ` <${recipient.email}>` : ', who has no email address on file: read it to them or send it by text'}.)`
           : '';
-      return { exitCode: 0, json, text: `Subject: ${message.subject}\n\n${message.text}${note}` };
+      if (holders.length === 0) {
+        ctx.notice(`${ctx.err.yellow('!')} No holder uses ${normalizeEmail(email)}, so this text is not addressed to anyone on file. Check the address (enrollsy-help diagnose ${email.trim()}), or look the customer up: enrollsy-help find <name>.`);
+      }
+      return { exitCode: holders.length === 0 ? 1 : 0, json, text: `Subject: ${message.subject}\n\n${message.text}${note}` };
     }
     if (!recipient || to === null) throw new ProblemError(`No holder uses ${normalizeEmail(email)}; nothing was sent. Check the address with \`enrollsy-help diagnose ${email.trim()}\`.`);
     const mailer = createMailer({ env: ctx.io.env, storePath: store.path });
     try {
-      const sent = await mailer.send({ to, toName: holderName(recipient), from: senderMailbox(ctx.io.env, company), ...message });
+      const sent = await mailer.send({ to, toName: holderName(recipient), from: senderMailbox(ctx.io.env, company), ...message }).catch((error: unknown) => {
+        if (error instanceof DeliveryError) throw new DeliveryError(`${error.message.replace(/\.$/, '')}. Nothing was sent; check the mail set-up with \`enrollsy-help doctor\`.`, error.extra);
+        throw error;
+      });
       const now = ctx.clock.now();
       await immediateTransaction(store, (trx) =>
         appendAudit(trx, { at: now.toISOString(), admin: store.admin, action: 'message.sent', accountId: recipient.accountId, emailKey: normalizeEmail(to), details: { template, to, transport: sent.transport, messageId: sent.messageId } }),
