@@ -4,7 +4,6 @@ import { chmodSync, closeSync, existsSync, fsyncSync, openSync, lstatSync, mkdir
 import { dirname, resolve } from 'node:path';
 import { shortForMessage } from '../core/email.js';
 import { StoreError } from '../core/errors.js';
-import { nameKey } from '../core/name-key.js';
 import { assertIntact } from './assert-intact.js';
 import { migrations, SCHEMA_VERSION } from './migrations.js';
 import type { StoreSchema } from './schema.js';
@@ -80,8 +79,6 @@ export async function openStore(path: string, options: OpenStoreOptions): Promis
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma(`mmap_size = ${MMAP_BYTES}`);
-    // The one name-key function, callable from SQL (a migration fills the key column with it).
-    sqlite.function('enrollsy_name_key', { deterministic: true }, (first, last) => nameKey(String(first ?? ''), String(last ?? '')));
     const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
     let migratedFrom: Store['migratedFrom'] = null;
     // init also stamps the marker on a current store made before it existed.

@@ -1,5 +1,4 @@
 import { Command } from '@commander-js/extra-typings';
-import { statSync } from 'node:fs';
 import { CliError, UsageError } from '../../core/errors.js';
 import { emailProblem, shortForMessage } from '../../core/email.js';
 import { companyChecks } from '../../core/company-checks.js';
@@ -44,15 +43,14 @@ async function checkStore(ctx: Context, checks: Check[]): Promise<Store | null> 
   }
   const { SCHEMA_VERSION } = await import('../../store/migrations.js');
   checks.push({ id: 'store', status: 'pass', title: 'Store', detail: `${store.path} opens (schema ${SCHEMA_VERSION}, up to date)`, fix: '' });
-  const mode = statSync(store.path).mode & 0o777;
   checks.push(
-    (mode & 0o077) === 0
-      ? { id: 'store-permissions', status: 'pass', title: 'Store permissions', detail: `only its owner can read it (mode ${mode.toString(8)})`, fix: '' }
+    store.looseMode === null
+      ? { id: 'store-permissions', status: 'pass', title: 'Store permissions', detail: 'only its owner can read it', fix: '' }
       : {
           id: 'store-permissions',
           status: 'fail',
           title: 'Store permissions',
-          detail: `other users of this machine can read it (mode ${mode.toString(8)}), and it holds customers' names and addresses`,
+          detail: `other users of this machine can read it (mode ${store.looseMode.toString(8)}), and it holds customers' names and addresses`,
           fix: `chmod 600 '${store.path}'`,
         },
   );
