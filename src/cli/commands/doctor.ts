@@ -1,10 +1,8 @@
 import { Command } from '@commander-js/extra-typings';
 import { CliError, UsageError } from '../../core/errors.js';
 import { emailProblem, shortForMessage } from '../../core/email.js';
-import { companyChecks } from '../../core/company-checks.js';
 import type { Check } from '../../core/diagnose.js';
 import type { Company } from '../../core/types.js';
-import { getCompany, PLACEHOLDER_COMPANY_NAME } from '../../store/company.js';
 import type { Store } from '../../store/open-store.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
@@ -62,6 +60,8 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<C
   const testProblem = options.sendTest === undefined ? null : emailProblem(options.sendTest);
   if (testProblem !== null) throw new UsageError(`--send-test: "${shortForMessage(options.sendTest!)}" is not a valid address (${testProblem}). Nothing was sent.`);
   const { createMailer, senderAddress } = await import('../../mail/mailer.js');
+  const { getCompany, PLACEHOLDER_COMPANY_NAME } = await import('../../store/company.js');
+  const { companyChecks } = await import('../../core/company-checks.js');
   const checks: Check[] = [];
   const report: DoctorReport = { ok: false, checks, mail: null, testMessage: null };
   const store = await checkStore(ctx, checks);

@@ -2,7 +2,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { UsageError } from '../../core/errors.js';
 import { shortForMessage } from '../../core/email.js';
 import { holderName } from '../../core/types.js';
-import { findCustomers, type CustomerSearch } from '../../store/find-customers.js';
+import type { CustomerSearch } from '../../store/find-customers.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { positiveInt } from '../options/positive-int.js';
@@ -55,6 +55,7 @@ export async function runFind(ctx: Context, words: string[], options: FindOption
   if (query === '') throw new UsageError('Give a name or an account id to look for.');
   const store = await ctx.openStore();
   try {
+    const { findCustomers } = await import('../../store/find-customers.js');
     const search = await findCustomers(store.db, query, options.limit);
     return { exitCode: search.accounts.length > 0 ? 0 : 1, json: searchJson(search), text: renderSearch(ctx, search) };
   } finally {
