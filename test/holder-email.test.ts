@@ -101,6 +101,27 @@ describe('holder set-email', () => {
     expect(received).toEqual([expect.objectContaining({ admin: 'dana', action: 'holder.email-received', details: { replaced: 'chris.baker@gmial.com' } })]);
   });
 
+  it('a reset link issued to the old address stops working: reset verify says revoked', async () => {
+    const issued = JSON.parse((await cli(['reset', 'chris.baker@gmial.com', '--no-send', '--yes', '--json'])).stdout);
+    expect(JSON.parse((await cli(['reset', 'verify', issued.link, '--json'])).stdout).status).toBe('valid');
+    const result = await cli(['holder', 'set-email', 'chris.baker@gmial.com', 'chris.baker@gmail.com', '--json']);
+    expect(JSON.parse(result.stdout)).toMatchObject({ applied: true, linksRevoked: 1 });
+    const verify = await cli(['reset', 'verify', issued.link, '--json']);
+    expect(verify.code).toBe(1);
+    expect(JSON.parse(verify.stdout).status).toBe('revoked');
+    const revoked = JSON.parse((await cli(['audit', '--email', 'chris.baker@gmial.com', '--json'])).stdout).entries.find((e: { action: string }) => e.action === 'reset.revoked');
+    expect(revoked).toMatchObject({ admin: 'dana', details: { reason: 'address-changed', cause: 'holder set-email' } });
+    // A link issued to the new address works.
+    const fresh = JSON.parse((await cli(['reset', 'chris.baker@gmail.com', '--no-send', '--json'])).stdout);
+    expect(JSON.parse((await cli(['reset', 'verify', fresh.link, '--json'])).stdout).status).toBe('valid');
+  });
+
+  it('says in words when links stopped working', async () => {
+    await cli(['reset', 'maria.smith@example.com', '--no-send']);
+    const result = await cli(['holder', 'set-email', 'maria.smith@example.com', 'maria@example.com', '--no-color']);
+    expect(result.stdout).toContain('! 1 valid reset link issued before this change no longer works: a link belongs to the address it was sent to (see enrollsy-help audit).');
+  });
+
   it('an address in two accounts needs --account (exit 2, nothing changed); --account matches regardless of case', async () => {
     const before = dump();
     const refused = await cli(['holder', 'set-email', 'pat.brown@example.com', 'pat.b@example.com']);

@@ -40,11 +40,11 @@ export async function changeEmail(ctx: Context, request: EmailChangeRequest): Pr
       const ask = await terminalPrompter(ctx.io);
       ctx.notice(`${ctx.err.yellow('!')} ${why}.`);
       if (!(await ask.confirm('Change the address anyway?', false))) {
-        return { exitCode: 0, json: { ...changeJson(decision.plan, 0), applied: false }, text: 'Nothing was changed.' };
+        return { exitCode: 0, json: { ...changeJson(decision.plan, 0), applied: false, linksRevoked: 0 }, text: 'Nothing was changed.' };
       }
     }
     const outcome = await applyEmailChange(store, decision.plan, ctx.clock.now());
-    return { exitCode: 0, json: changeJson(decision.plan, outcome.holdersChanged), text: renderChange(ctx, decision.plan) };
+    return { exitCode: 0, json: { ...changeJson(decision.plan, outcome.holdersChanged), linksRevoked: outcome.linksRevoked }, text: renderChange(ctx, decision.plan, outcome.linksRevoked) };
   } finally {
     await store.close();
   }
@@ -66,7 +66,7 @@ function changeJson(plan: EmailChangePlan, holdersChanged: number) {
 }
 
 /** The outcome in words: who changed, what it means for their login. */
-export function renderChange(ctx: Context, plan: EmailChangePlan): string {
+export function renderChange(ctx: Context, plan: EmailChangePlan, linksRevoked: number): string {
   const lines = plan.holders.map(
     (h) =>
       `${ctx.out.green('✔')} ${plan.form === 'add' ? 'Gave' : 'Changed the address of'} ${holderName(h)} (${h.role}) in ${plan.accountName} (${plan.accountId})${plan.form === 'add' ? ` the address ${plan.newEmail}` : `: ${h.email} → ${plan.newEmail}`}.`,
@@ -74,6 +74,9 @@ export function renderChange(ctx: Context, plan: EmailChangePlan): string {
   for (const h of plan.sharedWith) lines.push(`${ctx.out.cyan('i')} ${holderName(h)} (${h.role}) in the same account uses this address too; that is allowed within one account.`);
   for (const h of plan.loginLost) {
     lines.push(ctx.out.yellow(`! ${holderName(h)} (secondary with login access) now has the primary's address, so their own login stops working: a secondary holder needs an address of their own.`));
+  }
+  if (linksRevoked > 0) {
+    lines.push(`${ctx.out.yellow('!')} ${linksRevoked} valid reset link${linksRevoked === 1 ? '' : 's'} issued before this change no longer work${linksRevoked === 1 ? 's' : ''}: a link belongs to the address it was sent to (see enrollsy-help audit).`);
   }
   if (plan.holders.some((h) => h.role === 'primary')) lines.push(`    Password-reset emails for this account now go to ${plan.newEmail}.`);
   lines.push(`    Recorded in the audit log (enrollsy-help audit --email ${plan.newEmailKey}).`);

@@ -4,15 +4,18 @@ import { holderName } from '../core/types.js';
 import { appendAudit } from './audit.js';
 import { immediateTransaction } from './immediate-transaction.js';
 import type { Store } from './open-store.js';
+import { revokeLinksOfChangedLogins } from './revoke-links.js';
 
 /** What applying a change did. */
 export interface EmailChangeOutcome {
   holdersChanged: number;
+  /** Still-valid reset links that stopped working because their login changed (R3). */
+  linksRevoked: number;
 }
 
 /**
  * Applies a checked address change in one `begin immediate` transaction, audited under the old
- * and the new address. Re-checks what the plan was made from (the holders still have the old
+ * and the new address, revoking the reset links whose login the change ended. Re-checks what the plan was made from (the holders still have the old
  * address, no other account took the new one), so a plan from a stale read changes nothing.
  */
 export async function applyEmailChange(store: Store, plan: EmailChangePlan, now: Date): Promise<EmailChangeOutcome> {
@@ -46,6 +49,8 @@ export async function applyEmailChange(store: Store, plan: EmailChangePlan, now:
       emailKey: plan.newEmailKey,
       details: plan.oldEmailKey === null ? { holders } : { replaced: plan.oldEmailKey },
     });
-    return { holdersChanged: changed };
+    // R3: a link belongs to the address it was sent to; links to the old address stop working here.
+    const revoked = await revokeLinksOfChangedLogins(trx, [plan.accountId], now, plan.form === 'add' ? 'holder add-email' : 'holder set-email', store.admin);
+    return { holdersChanged: changed, linksRevoked: revoked.length };
   });
 }
