@@ -32,7 +32,7 @@ describe('doctor without a mail server', () => {
     expect(lines).toContain(`! Mail server: none is set (ENROLLSY_SMTP_URL), so emails are saved to the outbox, not sent: ${join(demo.dir, 'outbox')} → To send them, set ENROLLSY_SMTP_URL=smtp://user:password@smtp.example.com:587; until then, send each saved .eml yourself`);
     expect(result.stdout).toMatch(/✔ Store: .*store\.db opens \(schema \d+, up to date\)/);
     expect(result.stdout).toContain('✔ Store permissions: only its owner can read it');
-    expect(result.stdout).toContain('✔ Sender address: "Sunrise Swim Club" <no-reply@sunriseswim.example>');
+    expect(result.stdout).toContain('✔ Sender address: Sunrise Swim Club <no-reply@sunriseswim.example>');
     expect(result.stdout).toContain('✔ No problems found.');
     expect(existsSync(join(demo.dir, 'outbox'))).toBe(false);
   });
