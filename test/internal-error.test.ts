@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { runCli } from '../src/cli/run-cli.js';
-import { demoStore, tempDir, TestClock } from './helpers/cli.js';
+import { demoStore, NO_DNS_ENV, tempDir, TestClock } from './helpers/cli.js';
 
 // A bug is simulated by a stdout that fails in a way no command expects.
 async function runWithBrokenStdout(args: string[]) {
@@ -16,7 +16,7 @@ async function runWithBrokenStdout(args: string[]) {
   stdout.write = () => {
     throw new TypeError('simulated bug');
   };
-  const code = await runCli(args, { io: { stdin: Readable.from([]), stdout, stderr, env: {} }, clock: new TestClock() });
+  const code = await runCli(args, { io: { stdin: Readable.from([]), stdout, stderr, env: { ...NO_DNS_ENV } }, clock: new TestClock() });
   return { code, stderr: err };
 }
 

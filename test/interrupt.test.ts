@@ -5,7 +5,7 @@ import { createWriteStream } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { repoRoot, runBinary, tempDir, type RunResult } from './helpers/cli.js';
+import { NO_DNS_ENV, repoRoot, runBinary, tempDir, type RunResult } from './helpers/cli.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -20,7 +20,7 @@ afterEach(() => cleanup());
 /** Runs the binary and sends SIGINT once `ready` says the moment has come. */
 function interruptWhen(args: string[], env: NodeJS.ProcessEnv, ready: (stderr: string, elapsedMs: number) => boolean): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin/enrollsy-help.js'), ...args], { env: { PATH: process.env.PATH, ...env } });
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/enrollsy-help.js'), ...args], { env: { PATH: process.env.PATH, ...NO_DNS_ENV, ...env } });
     let stdout = '';
     let stderr = '';
     const started = Date.now();

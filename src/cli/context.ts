@@ -13,6 +13,7 @@ export interface GlobalOptions {
   color?: boolean;
   debug?: boolean;
   lockTimeout?: number;
+  offline?: boolean;
 }
 
 /** What the entry passes to every command: streams, clock, resolved global options. */
@@ -22,6 +23,8 @@ export interface Context {
   json: boolean;
   yes: boolean;
   debug: boolean;
+  /** --offline: skip every network check (the recipient mail lookup). */
+  offline: boolean;
   /** Prompts are allowed: stdin and stdout are terminals, and neither --yes nor --json was given. */
   interactive: boolean;
   /** Colours for what goes to stdout and to stderr. */
@@ -59,6 +62,7 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions): Con
     json,
     yes,
     debug: options.debug === true,
+    offline: options.offline === true,
     interactive: Boolean(io.stdin.isTTY && io.stdout.isTTY) && !json && !yes,
     out: new Chalk({ level: colorLevel(io.env, Boolean(io.stdout.isTTY), noColorFlag) }),
     err: new Chalk({ level: colorLevel(io.env, Boolean(io.stderr.isTTY), noColorFlag) }),

@@ -114,6 +114,7 @@ function buildProgram(lazy: Lazy, io: IO): Command {
     .option('--no-color', 'no colour (also NO_COLOR)')
     .addOption(new Option('--lock-timeout <ms>', 'how long to wait for another writer').default(5000).argParser(positiveInt('--lock-timeout', { max: MAX_TIMEOUT_MS, unit: 'milliseconds' })))
     .option('--debug', 'show details of internal errors')
+    .option('--offline', 'skip every network check (the recipient mail lookup in DNS)')
     .configureHelp({ showGlobalOptions: true });
   program.addHelpText(
     'after',
@@ -121,6 +122,7 @@ function buildProgram(lazy: Lazy, io: IO): Command {
 Also: reset verify <link-or-token> (is a reset link still valid?), company show|set, holder set-email|add-email.
 Store: --db, else ENROLLSY_DB, else data/enrollsy.db. Mail: ENROLLSY_SMTP_URL, else .eml files in outbox/ beside the store (saved, not sent).
 Check the set-up (store, company settings, mail server): enrollsy-help doctor. Who acted is recorded from ENROLLSY_ADMIN, else your user name.
+DNS (recipient mail check): ENROLLSY_DNS_SERVERS=ip:port[,ip:port], else the system's servers; --offline skips it.
 Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 delivery failed · 70 bug · 130 interrupted`,
   );
 
@@ -166,6 +168,7 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
     .argument('<email>', "the customer's email address")
     .requiredOption('--template <name>', 'sign-in, reset, not-received or grant-access (goes to the primary)')
     .option('--send', 'email it to the customer (grant-access: to the primary) instead of printing it')
+    .option('--all-providers', "not-received: after the recipient's own mail provider, every other provider's safe-sender steps")
     .action(lazy(async () => (await import('./commands/message.js')).runMessage));
 
   program
@@ -174,6 +177,7 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
     .argument('[email...]', 'addresses to check (default: scan the whole store)')
     .option('--file <path>', 'check the addresses in a file, one per line (- for stdin; blank lines and # comments ignored)')
     .option('--csv', 'one CSV row per (conflicting address, account, holder)')
+    .option('--no-advisories', 'skip the look-alike advisories (Gmail addresses that differ only by dots or +tags)')
     .action(lazy(async () => (await import('./commands/conflicts.js')).runConflicts));
 
   program

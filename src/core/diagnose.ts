@@ -4,11 +4,14 @@ import { groupByAccount } from './group-by-account.js';
 import { deliveryWords, explainLink, recipientWords } from './explain-link.js';
 import { linkStatus, loginKey, type StoredLink } from './reset-link-state.js';
 import { resolveResetRecipient, secondaryAccessWorks, type ResetRecipientDecision } from './reset-recipient.js';
+import { diagnosisSummary } from './diagnosis-summary.js';
+import type { RecipientMail } from './mail-domain.js';
+import { recipientMailCheck } from './recipient-mail-check.js';
 import { likelyDomain } from './suggest.js';
 import { holderName, type Company, type Holder, type Role } from './types.js';
 
 /** A check's outcome, as the contract names them. */
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'info';
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'info' | 'skip';
 
 /** One line of the diagnosis: what was checked, the result, and the fix for a problem. */
 export interface Check {
@@ -36,12 +39,16 @@ export interface DiagnoseFacts {
   companyNameIsPlaceholder?: boolean;
   suggestions: readonly string[];
   now: Date;
+  /** The recipient mail check's finding (null: nothing to look up); absent when no lookup was made. */
+  recipientMail?: RecipientMail | null;
 }
 
 /** The diagnosis report of the contract (`diagnose --json`). */
 export interface DiagnosisReport {
   email: string;
   normalizedEmail: string;
+  /** One sentence: the blocking problem and its fix, or that nothing blocks. */
+  summary: string;
   found: boolean;
   holders: { accountId: string; accountName: string; role: Role; name: string; email: string; loginAccess: boolean }[];
   checks: Check[];
@@ -167,6 +174,8 @@ export function diagnose(facts: DiagnoseFacts): { report: DiagnosisReport; decis
       : { id: 'reset-recipient', status: 'fail', title: 'No reset email can be sent', detail: decision.reason, fix: decision.fix },
   );
 
+  if (facts.recipientMail !== undefined) checks.push(recipientMailCheck(facts.recipientMail));
+
   checks.push(pendingResetCheck(facts, accounts.size === 1 ? [...accounts.keys()][0]! : null, decision));
 
   const company = facts.company;
@@ -189,6 +198,7 @@ export function diagnose(facts: DiagnoseFacts): { report: DiagnosisReport; decis
   const report: DiagnosisReport = {
     email: facts.email,
     normalizedEmail: facts.emailKey,
+    summary: '',
     found,
     holders: facts.holdersWithAddress.map((h) => ({
       accountId: h.accountId,
@@ -202,6 +212,7 @@ export function diagnose(facts: DiagnoseFacts): { report: DiagnosisReport; decis
     resetRecipient: decision.ok ? { email: decision.email, role: decision.role } : null,
     suggestions: [...facts.suggestions],
   };
+  report.summary = diagnosisSummary(report);
   return { report, decision };
 }
 

@@ -1,5 +1,7 @@
 import { formatDuration } from '../core/format-time.js';
+import type { MailProvider } from '../core/mail-provider.js';
 import type { Company } from '../core/types.js';
+import { APPLE_RELAY_CUSTOMER_NOTE, mailboxSteps, quarantineSteps, safeSenderPlan } from './safe-sender-steps.js';
 
 /** A rendered message: the same content as plain text and as HTML. */
 export interface RenderedMessage {
@@ -191,11 +193,13 @@ export function resetEmail(input: {
 /**
  * The customer-facing instructions an admin pastes into an email or text message (the
  * vendor's "customer log in instructions"); `sender` is the address reset emails come from,
- * named in the safe-sender steps. Unset links become visible placeholders. Pure: no I/O.
+ * named in the safe-sender steps. Unset links become visible placeholders. `mailProvider` (from
+ * the recipient mail check) puts that provider's safe-sender steps first in `not-received`, and
+ * only those unless `allProviders`. Pure: no I/O.
  */
 export function customerMessage(
   template: CustomerTemplate,
-  input: { company: Company; recipientName: string | null; sender: string },
+  input: { company: Company; recipientName: string | null; sender: string; mailProvider?: MailProvider | null; allProviders?: boolean },
 ): RenderedMessage {
   switch (template) {
     case 'sign-in':
@@ -203,7 +207,7 @@ export function customerMessage(
     case 'reset':
       return resetMessage(input.company, input.recipientName, bareAddress(input.sender));
     case 'not-received':
-      return notReceivedMessage(input.company, input.recipientName, bareAddress(input.sender));
+      return notReceivedMessage(input.company, input.recipientName, bareAddress(input.sender), input.mailProvider ?? null, input.allProviders === true);
     case 'grant-access':
       return grantAccessMessage(input.company, input.recipientName);
   }
@@ -269,31 +273,29 @@ function resetMessage(company: Company, recipientName: string | null, sender: st
   ]);
 }
 
-function notReceivedMessage(company: Company, recipientName: string | null, sender: string): RenderedMessage {
+function notReceivedMessage(company: Company, recipientName: string | null, sender: string, provider: MailProvider | null, allProviders: boolean): RenderedMessage {
   const name = companyName(company);
+  const plan = safeSenderPlan(provider, allProviders);
+  const steps: Inline[][] = [...plan.first, ...plan.others].map((service) => [mailboxSteps(service, sender)]);
+  if (plan.othersOnRequest) {
+    steps.push([plan.first.length > 0 ? 'Using another email service? Tell us which one and we will send you its steps.' : 'Tell us which email program you use and we will send you its steps.']);
+  }
+  const quarantine: ListItem[] = plan.quarantine === null ? [] : [[{ strong: 'Ask your IT team whether the email is being held.' }, ` ${quarantineSteps(plan.quarantine, sender)}`]];
   return render(`Did not get the password reset email from ${name}?`, [
     { p: greeting(recipientName) },
     { p: ['If the password reset email has not arrived, please go through these steps in order:'] },
     {
       ol: [
-        [{ strong: 'Check your spam or junk folder first.' }, ` Look for an email from ${sender}. In Gmail, also look at the Promotions and Updates tabs.`],
+        [{ strong: 'Check your spam or junk folder first.' }, ` Look for an email from ${sender}.${plan.first.includes('gmail') ? ' In Gmail, also look at the Promotions and Updates tabs.' : ''}`],
         [
           { strong: 'Check that you are looking in the right inbox.' },
           ` The email goes to the address on your ${name} account: the primary account holder's address, or a secondary account holder's own address only if the primary account holder has given them login access. Not sure which address that is? Ask us and we will check it for you.`,
+          ...(plan.appleRelay ? [` ${APPLE_RELAY_CUSTOMER_NOTE}`] : []),
         ],
+        ...quarantine,
         {
           parts: [{ strong: `Add ${sender} to your safe senders,` }, ' so our emails reach your inbox:'],
-          children: [
-            [
-              `Gmail: if our email is in Spam, open it and click "Report not spam". Then go to Settings (gear icon) > See all settings > Filters and Blocked Addresses > Create a new filter, type ${sender} in "From", click "Create filter", tick "Never send it to Spam" and click "Create filter" again.`,
-            ],
-            [
-              `Outlook and Outlook.com: go to Settings (gear icon) > Mail > Junk email, under "Safe senders and domains" click "Add", type ${sender} and click "Save". In the Outlook desktop app: Home > Junk > Junk E-mail Options > Safe Senders > Add.`,
-            ],
-            [
-              `Yahoo Mail: if our email is in Spam, open it and click "Not Spam". Then go to Settings > More Settings > Filters > Add new filters, set "From" contains ${sender}, choose Inbox as the folder and click "Save". Adding ${sender} to your Yahoo contacts helps too.`,
-            ],
-          ],
+          children: steps,
         },
         [
           { strong: 'Request a new reset email only once, then wait a few minutes.' },

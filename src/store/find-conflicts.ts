@@ -1,3 +1,4 @@
+import { gmailInbox, gmailLookAlikes } from '../core/gmail-inbox.js';
 import type { Role } from '../core/types.js';
 import type { Store } from './open-store.js';
 
@@ -14,10 +15,18 @@ export interface SharedAddress {
   accounts: ConflictAccount[];
 }
 
-/** R1 conflicts (two or more accounts) and same-account repeats (allowed, shown as warnings). */
+/** Different addresses of two or more accounts that reach one Gmail inbox: no R1 conflict, one inbox. */
+export interface LookAlikeAdvisory {
+  /** The inbox they all reach (dots and +tags dropped, googlemail.com as gmail.com). */
+  inbox: string;
+  addresses: SharedAddress[];
+}
+
+/** R1 conflicts (two or more accounts), same-account repeats (allowed) and look-alike advisories. */
 export interface ConflictFindings {
   conflicts: SharedAddress[];
   sharedWithinAccount: SharedAddress[];
+  advisories: LookAlikeAdvisory[];
 }
 
 interface DetailRow {
@@ -31,9 +40,9 @@ interface DetailRow {
 }
 
 // Details for a set of keys in one indexed join; the keys travel as one JSON array parameter.
-function detailsFor(store: Store, keys: readonly string[]): ConflictFindings {
-  const findings: ConflictFindings = { conflicts: [], sharedWithinAccount: [] };
-  if (keys.length === 0) return findings;
+function holdersOfKeys(store: Store, keys: readonly string[]): SharedAddress[] {
+  const found: SharedAddress[] = [];
+  if (keys.length === 0) return found;
   const rows = store.sqlite
     .prepare(
       `select h.email_key, h.account_id, a.name as account_name, h.role, h.first_name, h.last_name, h.email
@@ -44,8 +53,7 @@ function detailsFor(store: Store, keys: readonly string[]): ConflictFindings {
     .all(JSON.stringify(keys)) as DetailRow[];
   let current: SharedAddress | undefined;
   const flush = () => {
-    if (!current) return;
-    (current.accounts.length > 1 ? findings.conflicts : findings.sharedWithinAccount).push(current);
+    if (current) found.push(current);
   };
   for (const row of rows) {
     if (current?.normalizedEmail !== row.email_key) {
@@ -60,30 +68,69 @@ function detailsFor(store: Store, keys: readonly string[]): ConflictFindings {
     account.holders.push({ role: row.role, name: `${row.first_name} ${row.last_name}`.trim() || '(no name)', email: row.email });
   }
   flush();
+  return found;
+}
+
+function detailsFor(store: Store, keys: readonly string[]): Omit<ConflictFindings, 'advisories'> {
+  const findings: Omit<ConflictFindings, 'advisories'> = { conflicts: [], sharedWithinAccount: [] };
+  for (const shared of holdersOfKeys(store, keys)) (shared.accounts.length > 1 ? findings.conflicts : findings.sharedWithinAccount).push(shared);
   return findings;
+}
+
+// Keys stored on Gmail's two domains; the key is the normalized address, so a suffix test finds them.
+const GMAIL_KEY = `(substr(email_key, -10) = '@gmail.com' or substr(email_key, -15) = '@googlemail.com')`;
+
+// The look-alike groups among `gmailKeys` (restricted to `inboxes` when given) that span two or more accounts.
+function lookAlikeAdvisories(store: Store, gmailKeys: readonly string[], inboxes?: ReadonlySet<string>): LookAlikeAdvisory[] {
+  const groups = [...gmailLookAlikes(gmailKeys)].filter(([inbox]) => inboxes === undefined || inboxes.has(inbox));
+  if (groups.length === 0) return [];
+  const byKey = new Map(holdersOfKeys(store, groups.flatMap(([, keys]) => keys)).map((shared) => [shared.normalizedEmail, shared]));
+  const advisories: LookAlikeAdvisory[] = [];
+  for (const [inbox, keys] of groups) {
+    const addresses = keys.sort().map((key) => byKey.get(key)).filter((shared): shared is SharedAddress => shared !== undefined);
+    if (new Set(addresses.flatMap((shared) => shared.accounts.map((a) => a.accountId))).size > 1) advisories.push({ inbox, addresses });
+  }
+  return advisories.sort((x, y) => (x.inbox < y.inbox ? -1 : x.inbox > y.inbox ? 1 : 0));
 }
 
 /**
  * Scans the whole store in one pass over the (email_key, account_id) index: counts the distinct
- * addresses and collects the keys used more than once, then fetches only those keys' holders.
+ * addresses and collects the keys used more than once (and, for advisories, the Gmail keys in
+ * the same pass), then fetches only those keys' holders.
  */
-export function scanAllConflicts(store: Store): ConflictFindings & { checked: number } {
+export function scanAllConflicts(store: Store, options: { advisories?: boolean } = {}): ConflictFindings & { checked: number } {
+  const advisories = options.advisories !== false;
   const row = store.sqlite
     .prepare(
       `select count(*) as checked, json_group_array(email_key) filter (where n > 1) as repeated
+         ${advisories ? `, json_group_array(email_key) filter (where ${GMAIL_KEY}) as gmail` : ''}
        from (select email_key, count(*) as n from holders where email_key is not null group by email_key)`,
     )
-    .get() as { checked: number; repeated: string };
-  return { checked: row.checked, ...detailsFor(store, JSON.parse(row.repeated) as string[]) };
+    .get() as { checked: number; repeated: string; gmail?: string };
+  return {
+    checked: row.checked,
+    ...detailsFor(store, JSON.parse(row.repeated) as string[]),
+    advisories: row.gmail === undefined ? [] : lookAlikeAdvisories(store, JSON.parse(row.gmail) as string[]),
+  };
 }
 
 /** Checks the given keys in one query: they travel as one JSON array and are probed through the index. */
-export function checkConflicts(store: Store, keys: readonly string[]): ConflictFindings {
+export function checkConflicts(store: Store, keys: readonly string[], options: { advisories?: boolean } = {}): ConflictFindings {
   const { repeated } = store.sqlite
     .prepare(
       `select json_group_array(email_key) as repeated from (
          select email_key from holders where email_key in (select value from json_each(?)) group by email_key having count(*) > 1)`,
     )
     .get(JSON.stringify(keys)) as { repeated: string };
-  return detailsFor(store, JSON.parse(repeated) as string[]);
+  return { ...detailsFor(store, JSON.parse(repeated) as string[]), advisories: options.advisories === false ? [] : givenLookAlikes(store, keys) };
+}
+
+// Look-alikes of the given Gmail addresses: one pass over the stored Gmail keys, only when any was given.
+function givenLookAlikes(store: Store, keys: readonly string[]): LookAlikeAdvisory[] {
+  const inboxes = new Set(keys.map(gmailInbox).filter((inbox): inbox is string => inbox !== null));
+  if (inboxes.size === 0) return [];
+  const { gmail } = store.sqlite
+    .prepare(`select json_group_array(email_key) as gmail from (select distinct email_key from holders where email_key is not null and ${GMAIL_KEY})`)
+    .get() as { gmail: string };
+  return lookAlikeAdvisories(store, JSON.parse(gmail) as string[], inboxes);
 }

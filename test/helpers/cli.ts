@@ -17,6 +17,13 @@ export interface RunResult {
 /** The repository root (tests run the built binary from there). */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * The DNS set-up every test run of the CLI gets unless it names its own: a local port with no
+ * server behind it, so the recipient mail check is refused at once and never reaches the real
+ * network (tests of the check itself start a real DNS server: test/helpers/dns-server.ts).
+ */
+export const NO_DNS_ENV = { ENROLLSY_DNS_SERVERS: '127.0.0.1:1' } as const;
+
 /** A fresh temp folder, removed by the returned cleanup. */
 export function tempDir(prefix = 'enrollsy-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -43,7 +50,7 @@ export async function runInProcess(args: string[], options: { clock?: Clock; env
   stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
   const code = await runCli(args, {
-    io: { stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]), stdout, stderr, env: { ...options.env } },
+    io: { stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]), stdout, stderr, env: { ...NO_DNS_ENV, ...options.env } },
     clock: options.clock ?? new TestClock(),
   });
   return { code, stdout: out, stderr: err };
@@ -54,7 +61,7 @@ export function runBinary(args: string[], options: { env?: NodeJS.ProcessEnv; st
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin/enrollsy-help.js'), ...args], {
       cwd: options.cwd ?? repoRoot,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...NO_DNS_ENV, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { NO_DNS_ENV } from './cli.js';
 
 /** A real terminal: a detached tmux session running one command, read through capture-pane. */
 export class TmuxSession {
@@ -7,7 +8,7 @@ export class TmuxSession {
   /** Starts `command` (a shell line) in a new 120×50 session; the pane stays after it exits. */
   static start(command: string, env: Record<string, string> = {}): TmuxSession {
     const name = `enrollsy-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    const exports = Object.entries(env).map(([key, value]) => `export ${key}='${value}';`).join(' ');
+    const exports = Object.entries({ ...NO_DNS_ENV, ...env }).map(([key, value]) => `export ${key}='${value}';`).join(' ');
     execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', '120', '-y', '50', `${exports} ${command}; echo "EXIT=$?"; sleep 60`]);
     return new TmuxSession(name);
   }

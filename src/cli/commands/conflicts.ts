@@ -5,7 +5,7 @@ import { csvRow } from '../../core/csv-row.js';
 import { UsageError } from '../../core/errors.js';
 import { emailProblem, normalizeEmail, shortForMessage } from '../../core/email.js';
 import { assertIntact } from '../../store/assert-intact.js';
-import { checkConflicts, scanAllConflicts, type ConflictFindings, type SharedAddress } from '../../store/find-conflicts.js';
+import { checkConflicts, scanAllConflicts, type ConflictFindings, type LookAlikeAdvisory, type SharedAddress } from '../../store/find-conflicts.js';
 import { startSpinner } from '../../ui/spinner.js';
 import { requireFile } from '../options/require-file.js';
 import type { CommandResult } from '../command-result.js';
@@ -15,6 +15,8 @@ import type { Context } from '../context.js';
 export interface ConflictsOptions {
   file?: string;
   csv?: boolean;
+  /** False with --no-advisories: skip the look-alike (shared Gmail inbox) advisories. */
+  advisories?: boolean;
 }
 
 /** A line the check could not use. */
@@ -57,17 +59,36 @@ function renderShared(ctx: Context, shared: SharedAddress, mark: string): string
   return lines.join('\n');
 }
 
+// Advisories stand apart from conflicts: they block nothing, but two families read one inbox.
+function renderAdvisories(ctx: Context, advisories: readonly LookAlikeAdvisory[]): string[] {
+  if (advisories.length === 0) return [];
+  const lines = ['', ctx.out.bold('Look-alikes (not conflicts: logins work, but Gmail delivers these different addresses to one inbox):')];
+  for (const advisory of advisories) {
+    const accounts = new Set(advisory.addresses.flatMap((address) => address.accounts.map((a) => a.accountId)));
+    lines.push(`${ctx.out.cyan('i')} ${ctx.out.bold(advisory.inbox)}: ${advisory.addresses.length} addresses in ${accounts.size} accounts`);
+    for (const address of advisory.addresses) {
+      for (const account of address.accounts) {
+        lines.push(`    ${address.normalizedEmail} in ${account.accountName} (${account.accountId}): ${account.holders.map((h) => `${h.role} ${h.name}`).join(', ')}`);
+      }
+    }
+  }
+  lines.push('Nothing to fix for login; tell the families that reset emails for either account reach the same inbox.');
+  return lines;
+}
+
 function renderText(ctx: Context, checked: number, findings: ConflictFindings, invalid: InvalidLine[], source: AddressSource): string {
   const lines: string[] = [];
   for (const conflict of findings.conflicts) lines.push(renderShared(ctx, conflict, ctx.out.red('✖')));
   for (const shared of findings.sharedWithinAccount) lines.push(renderShared(ctx, shared, ctx.out.yellow('!')));
   for (const bad of invalid) lines.push(`${ctx.out.red('✖')} ${invalidLabel(bad, source)}: "${bad.value}" is not a well-formed address`);
+  lines.push(...renderAdvisories(ctx, findings.advisories));
   const n = findings.conflicts.length;
   lines.push(
     '',
     `Checked ${checked.toLocaleString('en-US')} address${checked === 1 ? '' : 'es'}: ${n === 0 ? ctx.out.green('no conflicts') : ctx.out.red(`${n.toLocaleString('en-US')} used in more than one account`)}` +
       (invalid.length > 0 ? `, ${invalid.length} invalid ${source === 'arguments' ? 'address' : 'line'}${invalid.length === 1 ? '' : source === 'arguments' ? 'es' : 's'}` : '') +
       (findings.sharedWithinAccount.length > 0 ? `, ${findings.sharedWithinAccount.length} shared within one account (allowed)` : '') +
+      (findings.advisories.length > 0 ? `, ${findings.advisories.length} look-alike${findings.advisories.length === 1 ? '' : 's'} sharing a Gmail inbox (advisory)` : '') +
       '.',
   );
   if (n > 0) lines.push(`Fix each with: enrollsy-help fix-conflict <email> --keep <accountId> --delete (or --change-to <new-email>)`);
@@ -102,7 +123,7 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
       spinner.update('Checking the store file, then scanning it for addresses used in more than one account…');
       // A damaged page must not read as "no conflicts".
       assertIntact(store.sqlite, ctx.storePath);
-      ({ checked, ...findings } = scanAllConflicts(store));
+      ({ checked, ...findings } = scanAllConflicts(store, { advisories: options.advisories !== false }));
     } else {
       let keys: string[];
       if (options.file !== undefined) {
@@ -116,7 +137,7 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
         checked = emails.length;
       }
       spinner.update(`Checking ${keys.length.toLocaleString('en-US')} addresses…`);
-      findings = checkConflicts(store, keys);
+      findings = checkConflicts(store, keys, { advisories: options.advisories !== false });
     }
     spinner.stop();
     const exitCode = findings.conflicts.length > 0 || invalid.length > 0 ? 1 : 0;
@@ -124,7 +145,7 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
     if (options.csv && invalid.length > 0) for (const bad of invalid) ctx.notice(`✖ ${invalidLabel(bad, source)}: "${bad.value}" is not a well-formed address`);
     return {
       exitCode,
-      json: { checked, conflicts: findings.conflicts, invalid, sharedWithinAccount: findings.sharedWithinAccount },
+      json: { checked, conflicts: findings.conflicts, invalid, sharedWithinAccount: findings.sharedWithinAccount, advisories: findings.advisories },
       text: () => (options.csv ? renderCsv(findings) : renderText(ctx, checked, findings, invalid, source)),
     };
   } finally {

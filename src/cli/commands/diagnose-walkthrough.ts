@@ -17,6 +17,9 @@ import type { Context } from '../context.js';
 import { renderChecks, statusMark } from '../render/render-checks.js';
 import { renderHolders } from '../render/render-holders.js';
 import { askConflictFix } from '../ask-conflict-fix.js';
+import { gatherFactsWithMail } from '../recipient-mail.js';
+import type { RecipientMail } from '../../core/mail-domain.js';
+import { MAILBOX_SERVICES, mailboxSteps, quarantineSteps, safeSenderPlan } from '../../mail/safe-sender-steps.js';
 import { issueAndDeliver, renderReset } from '../reset-flow.js';
 
 /** How the customer tried to reach the sign-in page (R2), and what that means. */
@@ -104,13 +107,16 @@ export async function runWalkthrough(ctx: Context, store: Store, firstEmail: str
   // Step 4: R3: reset link to the right holder.
   heading(4, 'Password reset');
   const recipientCheck = report.checks.find((c) => c.id === 'reset-recipient')!;
-  ctx.print(renderChecks(out, [recipientCheck, report.checks.find((c) => c.id === 'pending-reset')!]));
+  // The recipient mail check belongs here: it says whether an email to that address can arrive.
+  const mailCheck = report.checks.find((c) => c.id === 'recipient-mail');
+  ctx.print(renderChecks(out, [recipientCheck, ...(report.resetRecipient && mailCheck ? [mailCheck] : []), report.checks.find((c) => c.id === 'pending-reset')!]));
+  const mailCannotArrive = report.resetRecipient !== null && mailCheck?.status === 'fail';
   // An email may be on its way: one sent now, an earlier one, or the customer's own request.
-  let expectEmail = report.resetRecipient !== null;
+  let expectEmail = report.resetRecipient !== null && !mailCannotArrive;
   if (report.resetRecipient) {
     ctx.print(`    The link works for 2 hours; each new reset email cancels every earlier link, so send one and wait.`);
     const how = await ask.select('How should the reset link reach the customer?', [
-      { name: `Email it now to ${report.resetRecipient.email}`, value: 'send' },
+      ...(mailCannotArrive ? [] : [{ name: `Email it now to ${report.resetRecipient.email}`, value: 'send' }]),
       { name: 'Issue it here and show it to me (I will text it to them)', value: 'show' },
       { name: 'Not now', value: 'skip' },
     ]);
@@ -132,7 +138,7 @@ export async function runWalkthrough(ctx: Context, store: Store, firstEmail: str
     heading(5, 'Did the reset email arrive?');
     const arrived = await ask.confirm('Ask the customer: has the password-reset email arrived?', true);
     note(`Reset email ${arrived ? 'arrived' : 'did not arrive'}.`);
-    if (!arrived) ctx.print(notReceivedChecklist(ctx, report, facts.company));
+    if (!arrived) ctx.print(notReceivedChecklist(ctx, report, facts.company, facts.recipientMail ?? null));
   }
 
   const loggedIn = await ask.confirm('Can the customer log in now?', false);
@@ -143,7 +149,7 @@ export async function runWalkthrough(ctx: Context, store: Store, firstEmail: str
 async function look(ctx: Context, store: Store, email: string) {
   const spinner = await startSpinner(ctx, `Looking up ${email.trim()}…`);
   try {
-    const facts = await gatherDiagnoseFacts(store, email, ctx.clock.now());
+    const facts = await gatherFactsWithMail(ctx, store, email);
     return { facts, report: diagnose(facts).report };
   } finally {
     spinner.stop();
@@ -221,17 +227,34 @@ async function issueInWalkthrough(ctx: Context, ask: Prompter, store: Store, ema
   }
 }
 
-function notReceivedChecklist(ctx: Context, report: DiagnosisReport, company: Company): string {
+function notReceivedChecklist(ctx: Context, report: DiagnosisReport, company: Company, mail: RecipientMail | null): string {
   const recipient = report.resetRecipient;
   const duplicate = report.checks.find((c) => c.id === 'duplicate-email')!;
   const sender = ctx.io.env.ENROLLSY_MAIL_FROM || company.sender;
-  return [
-    `  1. ${ctx.out.bold('Spam / junk folder')}: ask them to look there first.`,
-    `  2. ${ctx.out.bold('Right address')}: the email went to ${recipient ? ctx.out.bold(recipient.email) : 'no address'}${recipient?.role === 'primary' ? ' (the primary holder)' : ''}. Ask them to read out the address they check and compare it letter by letter.`,
-    `  3. ${ctx.out.bold('Duplicate email')}: ${duplicate.status === 'fail' ? ctx.out.red('the address is still in two accounts: it cannot work until that is fixed.') : 'the address is in one account only.'}`,
-    `  4. ${ctx.out.bold('Safe senders')}: ask them to add ${sender ? ctx.out.bold(sender) : 'the sender address'} to their contacts / safe senders, then request once more.`,
-    `    Ready-made instructions: enrollsy-help message ${report.normalizedEmail} --template not-received`,
-  ].join('\n');
+  const senderWords = sender ? ctx.out.bold(sender) : 'the sender address';
+  // The recipient's own provider first; the other providers' steps are one command away.
+  const provider = mail !== null && recipient !== null && mail.address.toLowerCase() === recipient.email.trim().toLowerCase() ? mail.provider : null;
+  const plan = safeSenderPlan(provider, false);
+  const steps = plan.first.length === MAILBOX_SERVICES.length ? [] : plan.first.map((service) => `       ${mailboxSteps(service, sender || 'the sender address')}`);
+  const relay = provider?.appleRelay
+    ? ` It is an Apple "Hide My Email" relay address: it forwards to the inbox of their Apple ID, and they may not recognise it as theirs.`
+    : '';
+  const items = [
+    `${ctx.out.bold('Spam / junk folder')}: ask them to look there first.`,
+    `${ctx.out.bold('Right address')}: the email went to ${recipient ? ctx.out.bold(recipient.email) : 'no address'}${recipient?.role === 'primary' ? ' (the primary holder)' : ''}. Ask them to read out the address they check and compare it letter by letter.${relay}`,
+    `${ctx.out.bold('Duplicate email')}: ${duplicate.status === 'fail' ? ctx.out.red('the address is still in two accounts: it cannot work until that is fixed.') : 'the address is in one account only.'}`,
+  ];
+  if (plan.quarantine !== null && provider) {
+    items.push(`${ctx.out.bold('Company mail filter')}: their mail runs through ${provider.name.replace(/ \(.*\)$/, '')}, which can quarantine email without telling anyone; their IT team can find and release it. What to tell them: ${quarantineSteps(plan.quarantine, sender || 'the sender address')}`);
+  }
+  items.push(
+    [`${ctx.out.bold('Safe senders')}: ask them to add ${senderWords} to their contacts / safe senders, then request once more.${provider && steps.length > 0 ? ` Their mail is ${provider.name}:` : ''}`, ...steps].join('\n'),
+  );
+  const lines = items.map((item, index) => `  ${index + 1}. ${item}`);
+  lines.push(
+    `    Ready-made instructions: enrollsy-help message ${report.normalizedEmail} --template not-received${plan.first.length < MAILBOX_SERVICES.length ? " (add --all-providers for every provider's steps)" : ''}`,
+  );
+  return lines.join('\n');
 }
 
 async function finish(ctx: Context, ask: Prompter, report: DiagnosisReport, log: LogEntry[], resolved: boolean): Promise<CommandResult> {

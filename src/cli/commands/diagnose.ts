@@ -1,23 +1,28 @@
 import { diagnose, type DiagnosisReport } from '../../core/diagnose.js';
 import { UsageError } from '../../core/errors.js';
 import { MAX_EMAIL_LENGTH } from '../../core/email.js';
-import { gatherDiagnoseFacts } from '../../store/gather-diagnose-facts.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
-import { renderChecks } from '../render/render-checks.js';
+import { renderChecks, renderCounts } from '../render/render-checks.js';
+import { gatherFactsWithMail } from '../recipient-mail.js';
 import { renderHolders } from '../render/render-holders.js';
 
 // Anything much longer than an address is a paste accident, not a customer's typo.
 const MAX_INPUT_LENGTH = 4 * MAX_EMAIL_LENGTH;
 
-/** Renders a diagnosis as a doctor-style report. */
+/** The root-cause sentence, coloured by what it says. */
+export function renderSummary(ctx: Context, report: DiagnosisReport): string {
+  const failed = report.checks.some((c) => c.status === 'fail');
+  const colour = failed ? ctx.out.red : report.summary.startsWith('Nothing blocks a login, but') ? ctx.out.yellow : ctx.out.green;
+  return colour.bold(report.summary);
+}
+
+/** Renders a diagnosis as a doctor-style report: the root cause first, the checks, their counts. */
 export function renderReport(ctx: Context, report: DiagnosisReport, holdersTable: string): string {
-  const lines = [`${ctx.out.bold('Diagnosis for')} ${report.email.trim()}${report.normalizedEmail !== report.email.trim() ? ctx.out.dim(` (key ${report.normalizedEmail})`) : ''}`];
+  const lines = [renderSummary(ctx, report), '', `${ctx.out.bold('Diagnosis for')} ${report.email.trim()}${report.normalizedEmail !== report.email.trim() ? ctx.out.dim(` (key ${report.normalizedEmail})`) : ''}`];
   if (report.found) lines.push(holdersTable);
-  lines.push('', renderChecks(ctx.out, report.checks));
+  lines.push('', renderChecks(ctx.out, report.checks), '', renderCounts(ctx.out, report.checks));
   if (report.suggestions.length > 0) lines.push('', `Did the customer mean: ${report.suggestions.join(', ')}? (nothing was changed)`);
-  const failed = report.checks.filter((c) => c.status === 'fail').length;
-  lines.push('', failed > 0 ? ctx.out.red(`${failed} check${failed === 1 ? '' : 's'} failed; the → lines say what to do.`) : ctx.out.green('No blocking problem found.'));
   return lines.join('\n');
 }
 
@@ -33,7 +38,7 @@ export async function runDiagnose(ctx: Context, email: string): Promise<CommandR
       const { runWalkthrough } = await import('./diagnose-walkthrough.js');
       return await runWalkthrough(ctx, store, email);
     }
-    const facts = await gatherDiagnoseFacts(store, email, ctx.clock.now());
+    const facts = await gatherFactsWithMail(ctx, store, email);
     const { report } = diagnose(facts);
     const failed = report.checks.some((check) => check.status === 'fail');
     return { exitCode: failed ? 1 : 0, json: report, text: renderReport(ctx, report, renderHolders(ctx.out, facts.holdersWithAddress, facts.emailKey)) };

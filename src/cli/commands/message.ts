@@ -9,6 +9,8 @@ import { findHoldersByEmailKey, findHoldersOfAccounts } from '../../store/holder
 import { immediateTransaction } from '../../store/immediate-transaction.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
+import { checkRecipientMail, mailGate } from '../recipient-mail.js';
+import { recipientMailCheck } from '../../core/recipient-mail-check.js';
 import { requireWellFormed } from './reset.js';
 
 // An email that says "your Your company account" or "[link: ask … for it]" helps nobody.
@@ -32,7 +34,7 @@ function senderOrNull(env: NodeJS.ProcessEnv, company: Company): string | null {
 }
 
 /** `message <email> --template …`: customer instructions to paste, or to email with --send. */
-export async function runMessage(ctx: Context, email: string, options: { template: string; send?: boolean }): Promise<CommandResult> {
+export async function runMessage(ctx: Context, email: string, options: { template: string; send?: boolean; allProviders?: boolean }): Promise<CommandResult> {
   if (!(CUSTOMER_TEMPLATES as readonly string[]).includes(options.template)) {
     throw new UsageError(`--template must be one of ${CUSTOMER_TEMPLATES.join(', ')}, got "${options.template}".`);
   }
@@ -62,8 +64,29 @@ export async function runMessage(ctx: Context, email: string, options: { templat
     }
     // null: the primary has no address (grant-access); the text is then read out or texted.
     const to = recipient ? recipient.email : email.trim();
-    const message = customerMessage(template, { company, recipientName: recipient ? holderName(recipient) : null, sender });
-    const json = { template, to, subject: message.subject, text: message.text, html: message.html, delivery: null as null | { transport: string; messageId: string } };
+    // Sending needs the domain to take mail; not-received advice needs to know whose mail it is.
+    const mail =
+      to === null || (!options.send && template !== 'not-received')
+        ? null
+        : options.send
+          ? await mailGate(ctx, to, (why) => `${why}; nothing was sent. Correct the address in the account, or print the instructions (without --send) and give them another way.`)
+          : await checkRecipientMail(ctx, to).then((found) => ({ mail: found, check: recipientMailCheck(found) }));
+    const message = customerMessage(template, {
+      company,
+      recipientName: recipient ? holderName(recipient) : null,
+      sender,
+      mailProvider: mail?.mail.provider ?? null,
+      allProviders: options.allProviders === true,
+    });
+    const json = {
+      template,
+      to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      delivery: null as null | { transport: string; messageId: string },
+      ...(mail ? { recipientMail: mail.check } : {}),
+    };
     if (!options.send) {
       const note =
         recipient && recipient.emailKey !== normalizeEmail(email)

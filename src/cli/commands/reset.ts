@@ -1,10 +1,13 @@
 import { UsageError } from '../../core/errors.js';
 import { emailProblem, shortForMessage } from '../../core/email.js';
 import { explainLink } from '../../core/explain-link.js';
+import { resolveResetRecipient } from '../../core/reset-recipient.js';
 import { tokenFromLinkOrToken } from '../../core/reset-token.js';
+import { gatherDiagnoseFacts } from '../../store/gather-diagnose-facts.js';
 import { verifyResetToken } from '../../store/reset-links.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
+import { mailGate } from '../recipient-mail.js';
 import { issueAndDeliver, renderReset, resetJson } from '../reset-flow.js';
 
 /** Refuses a malformed address for commands that act on it (exit 2). */
@@ -17,10 +20,17 @@ export function requireWellFormed(email: string, what = 'The address'): string {
 /** `reset <email>`: issues a reset link by the R3 rules and emails it (or only prints it with --no-send). */
 export async function runReset(ctx: Context, email: string, options: { send?: boolean; force?: boolean }): Promise<CommandResult> {
   requireWellFormed(email);
+  const send = options.send !== false;
   const store = await ctx.openStore();
   try {
-    const outcome = await issueAndDeliver(ctx, store, email, { force: options.force === true, send: options.send !== false });
-    return { exitCode: 0, json: resetJson(outcome), text: renderReset(ctx, outcome) };
+    // Before anything is issued: an email to a domain that takes no mail can never arrive.
+    // A link for texting (--no-send) needs no mail; the store's own refusals come from issuing.
+    const decision = send ? resolveResetRecipient(await gatherDiagnoseFacts(store, email, ctx.clock.now())) : null;
+    const gate = decision?.ok
+      ? await mailGate(ctx, decision.email, (why) => `${why}; no reset link was issued. Correct the address in the account, or issue the link with --no-send and text it to the customer.`)
+      : null;
+    const outcome = await issueAndDeliver(ctx, store, email, { force: options.force === true, send });
+    return { exitCode: 0, json: { ...resetJson(outcome), ...(gate ? { recipientMail: gate.check } : {}) }, text: renderReset(ctx, outcome) };
   } finally {
     await store.close();
   }
