@@ -1,0 +1,86 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gmailInbox, gmailLookAlikes } from '../src/core/gmail-inbox.js';
+import { runInProcess, useDemoStorePerTest } from './helpers/cli.js';
+
+const demo = useDemoStorePerTest({ beforeEach, afterEach });
+const cli = (args: string[], stdin?: string) => runInProcess(['--db', demo.db, ...args], { clock: demo.clock, stdin });
+
+const HEADER = 'account_id,account_name,role,first_name,last_name,email,login_access';
+async function importRows(rows: string[]): Promise<void> {
+  const csv = join(demo.dir, 'gmail.csv');
+  writeFileSync(csv, `${[HEADER, ...rows].join('\n')}\n`);
+  const result = await cli(['import', csv]);
+  expect(result.code).toBe(0);
+}
+
+describe('Gmail inboxes', () => {
+  it.each([
+    ['jane.doe@gmail.com', 'janedoe@gmail.com'],
+    ['janedoe+club@gmail.com', 'janedoe@gmail.com'],
+    ['j.a.n.e.d.o.e+swim+2026@googlemail.com', 'janedoe@gmail.com'],
+    ['jane.doe@workspace.example', null], // dots matter on every other domain, Google Workspace included
+    ['jane.doe@gmail.com.evil.example', null],
+    ['+tag@gmail.com', null],
+  ])('%s reaches %s', (key, inbox) => {
+    expect(gmailInbox(key)).toBe(inbox);
+  });
+
+  it('groups only keys that differ and reach one inbox', () => {
+    const groups = gmailLookAlikes(['jane.doe@gmail.com', 'janedoe+club@gmail.com', 'jane.doe@gmail.com', 'sam@gmail.com', 'j.doe@example.com', 'jdoe@example.com']);
+    expect([...groups]).toEqual([['janedoe@gmail.com', ['jane.doe@gmail.com', 'janedoe+club@gmail.com']]]);
+  });
+});
+
+describe('conflicts: look-alike advisories', () => {
+  beforeEach(async () => {
+    await importRows([
+      'G1,Doe Family,primary,Jane,Doe,jane.doe@gmail.com,',
+      'G2,Club Family,primary,Jane,Doe,JaneDoe+Club@googlemail.com,',
+      // Within one account: no second family shares the inbox.
+      'G3,Ray Family,primary,Ann,Ray,ann.ray@gmail.com,',
+      'G3,Ray Family,secondary,Al,Ray,annray+al@gmail.com,yes',
+      // A Workspace domain: dots matter, so these are two people.
+      'G4,Lin Family,primary,Bo,Lin,bo.lin@school.example,',
+      'G5,Lin Others,primary,Bo,Lin,bolin@school.example,',
+    ]);
+  });
+
+  it('lists them under advisories; they never change the exit code or the conflicts', async () => {
+    const before = JSON.parse((await cli(['conflicts', '--json', '--no-advisories'])).stdout);
+    expect(before.advisories).toEqual([]);
+    const result = await cli(['conflicts', '--json']);
+    expect(result.code).toBe(1); // the demo store's own R1 conflicts, unchanged
+    const json = JSON.parse(result.stdout);
+    expect(json.conflicts).toEqual(before.conflicts);
+    expect(json.advisories).toEqual([
+      {
+        inbox: 'janedoe@gmail.com',
+        addresses: [
+          { normalizedEmail: 'jane.doe@gmail.com', accounts: [{ accountId: 'G1', accountName: 'Doe Family', holders: [{ role: 'primary', name: 'Jane Doe', email: 'jane.doe@gmail.com' }] }] },
+          { normalizedEmail: 'janedoe+club@googlemail.com', accounts: [{ accountId: 'G2', accountName: 'Club Family', holders: [{ role: 'primary', name: 'Jane Doe', email: 'JaneDoe+Club@googlemail.com' }] }] },
+        ],
+      },
+    ]);
+  });
+
+  it('exit 0 when advisories are all there is', async () => {
+    await cli(['fix-conflict', 'pat.brown@example.com', '--keep', 'A1005', '--delete', '--yes']);
+    await cli(['fix-conflict', 'sam.rivera@example.com', '--keep', 'A1004', '--delete', '--yes']);
+    const result = await cli(['conflicts']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Look-alikes (not conflicts: logins work, but Gmail delivers these different addresses to one inbox):\ni janedoe@gmail.com: 2 addresses in 2 accounts\n');
+    expect(result.stdout).toContain('    jane.doe@gmail.com in Doe Family (G1): primary Jane Doe\n    janedoe+club@googlemail.com in Club Family (G2): primary Jane Doe\n');
+    expect(result.stdout).toMatch(/no conflicts, .*1 look-alike sharing a Gmail inbox \(advisory\)\./);
+  });
+
+  it('checking given addresses finds the stored look-alikes of a Gmail address', async () => {
+    const json = JSON.parse((await cli(['conflicts', 'j.a.n.e.d.o.e@gmail.com', '--json'])).stdout);
+    expect(json.conflicts).toEqual([]);
+    expect(json.advisories.map((a: { inbox: string }) => a.inbox)).toEqual(['janedoe@gmail.com']);
+    expect((await cli(['conflicts', 'jane.doe@gmail.com'])).code).toBe(0);
+    const other = JSON.parse((await cli(['conflicts', 'bo.lin@school.example', '--json'])).stdout);
+    expect(other.advisories).toEqual([]);
+  });
+});
