@@ -3,7 +3,9 @@
 // baselines they are judged against, in one run.
 //   1. Start-up (issue 2): `node -e 0` vs `--help` vs `diagnose --json` on the demo store.
 //   2. Scale (issue 4): a synthetic export (scripts/generate-export.mjs, cached in bench-data/)
-//      imported, scanned and checked by the tool and by the sqlite3 shell with plain SQL.
+//      imported, scanned and checked by the tool and by the sqlite3 shell with plain SQL; and
+//      (issue 12) the scan with its Gmail look-alike advisories against the scan without them.
+// diagnose runs with --offline: the recipient mail lookup is network time, not the tool's.
 // It is a script, not a test: it prints numbers and targets, and exits 0 unless it cannot run.
 //
 //   node scripts/bench.mjs [--quick] [--holders N] [--json] [--fresh] [--keep]
@@ -348,9 +350,9 @@ async function startup() {
   const sides = [
     side('node -e 0', () => ({ cmd: NODE, args: ['-e', '0'] })),
     side('enrollsy-help --help', () => ({ cmd: NODE, args: [BIN, '--help'] })),
-    side('enrollsy-help diagnose jane.doe@example.com --json (demo store)', () => ({
+    side('enrollsy-help --offline diagnose jane.doe@example.com --json (demo store)', () => ({
       cmd: NODE,
-      args: [BIN, '--db', demo, 'diagnose', 'jane.doe@example.com', '--json'],
+      args: [BIN, '--offline', '--db', demo, 'diagnose', 'jane.doe@example.com', '--json'],
       okCodes: [0, 1],
     })),
   ];
@@ -379,6 +381,8 @@ async function scale(data, notes) {
     emptyEmail: full.stats.emptyEmail,
     crossAccountCopies: full.stats.crossAccountCopies,
     sameAccountCopies: full.stats.sameAccountCopies,
+    gmailAddresses: full.stats.gmailAddresses,
+    gmailLookAlikes: full.stats.gmailLookAlikes,
     check: full.stats.check,
     smallHolders: small.stats.holders,
   });
@@ -498,10 +502,11 @@ async function scale(data, notes) {
       scanFound.tool = failure(w, [0, 1]) ? null : summaryOf(scanOut);
     }
   }
-  const [refScan, toolScan] = await interleave(
+  const [refScan, toolScan, toolScanPlain] = await interleave(
     [
       side('sqlite3', () => ({ cmd: SQLITE, args: ['-bail', '-readonly', store, REF_SCAN], rss: true, before: () => (store ? null : 'n/a (no store)') })),
       toolSideError(side('tool', () => ({ cmd: NODE, args: [BIN, '--db', store, 'conflicts', '--json'], rss: true, okCodes: [0, 1] }))),
+      toolSideError(side('tool --no-advisories', () => ({ cmd: NODE, args: [BIN, '--db', store, 'conflicts', '--json', '--no-advisories'], rss: true, okCodes: [0, 1] }))),
     ],
     opts.fastRuns,
     { name: 'scan' },
@@ -516,6 +521,18 @@ async function scale(data, notes) {
     referenceDid: `sqlite3 -readonly <tool's store> "${REF_SCAN}" > /dev/null`,
     toolDid: 'enrollsy-help --db <store> conflicts --json > /dev/null',
     result: resultLine(scanFound.tool, scanFound.reference, 'addresses in conflict'),
+  });
+  jobs.push({
+    id: 'scan-advisories',
+    title: 'full scan: advisories cost',
+    referenceLabel: '(--no-advisories)',
+    reference: toolScanPlain,
+    tool: toolScan,
+    ratio: ratioOf(toolScan, toolScanPlain),
+    target: 1.1,
+    referenceDid: 'enrollsy-help --db <store> conflicts --json --no-advisories > /dev/null   (the same scan without the look-alike pass)',
+    toolDid: 'enrollsy-help --db <store> conflicts --json > /dev/null',
+    result: scanFound.tool?.advisories == null ? null : `tool: ${fmtInt(scanFound.tool.advisories)} Gmail inboxes shared by look-alike addresses (${fmtInt(full.stats.gmailAddresses ?? 0)} gmail.com addresses generated, ${fmtInt(full.stats.gmailLookAlikes ?? 0)} look-alike copies)`,
   });
   const [refScanDetail] = await interleave(
     [side('sqlite3', () => ({ cmd: SQLITE, args: ['-bail', '-readonly', store, REF_SCAN_DETAIL], before: () => (store ? null : 'n/a (no store)') }))],
@@ -558,7 +575,7 @@ async function scale(data, notes) {
   // diagnose on the big store ----------------------------------------------------------------
   progress(`diagnose --json on the ${fmtInt(full.stats.holders)}-holder store: ${opts.fastRuns} runs each…`);
   const diagnoseSide = (label, email) =>
-    toolSideError(side(label, () => ({ cmd: NODE, args: [BIN, '--db', store, 'diagnose', email, '--json'], okCodes: [0, 1] })));
+    toolSideError(side(label, () => ({ cmd: NODE, args: [BIN, '--offline', '--db', store, 'diagnose', email, '--json'], okCodes: [0, 1] })));
   const [node0, diag, diagConflict, diagUnknown] = await interleave(
     [
       side('node -e 0', () => ({ cmd: NODE, args: ['-e', '0'] })),
@@ -577,7 +594,7 @@ async function scale(data, notes) {
     ratio: ratioOf(diag, node0),
     target: 3,
     referenceDid: 'node -e 0',
-    toolDid: `enrollsy-help --db <store> diagnose ${full.stats.sampleEmail} --json   (a clean address)`,
+    toolDid: `enrollsy-help --offline --db <store> diagnose ${full.stats.sampleEmail} --json   (a clean address)`,
   });
   info.push({ id: 'diagnose-conflict', title: `diagnose ${full.stats.sampleConflict} (in a conflict)`, ...diagConflict, ratio: ratioOf(diagConflict, node0) });
   info.push({ id: 'diagnose-unknown', title: `diagnose ${full.stats.unknownEmail} (unknown: suggestions)`, ...diagUnknown, ratio: ratioOf(diagUnknown, node0) });
@@ -600,7 +617,12 @@ function countLines(path) {
 function summaryOf(path) {
   try {
     const doc = JSON.parse(readFileSync(path, 'utf8'));
-    return { checked: doc.checked ?? null, conflicts: Array.isArray(doc.conflicts) ? doc.conflicts.length : null, invalid: Array.isArray(doc.invalid) ? doc.invalid.length : null };
+    return {
+      checked: doc.checked ?? null,
+      conflicts: Array.isArray(doc.conflicts) ? doc.conflicts.length : null,
+      invalid: Array.isArray(doc.invalid) ? doc.invalid.length : null,
+      advisories: Array.isArray(doc.advisories) ? doc.advisories.length : null,
+    };
   } catch {
     return null;
   }
@@ -642,7 +664,8 @@ function render(r) {
     `   data: ${d.cached ? `cached in bench-data/ (generation took ${d.generationSeconds} s when made)` : `generated in ${d.generationSeconds} s`}; ` +
       `${fmtInt(d.emptyEmail)} empty addresses; ${fmtInt(c.exact + c.caseChanged + c.spacePadded + c.nfd)} copied into another account ` +
       `(${fmtInt(c.exact)} exact, ${fmtInt(c.caseChanged)} case-changed, ${fmtInt(c.spacePadded)} space-padded, ${fmtInt(c.nfd)} NFD); ` +
-      `${fmtInt(d.sameAccountCopies)} secondaries share their primary's address`,
+      `${fmtInt(d.sameAccountCopies)} secondaries share their primary's address; ` +
+      `${fmtInt(d.gmailAddresses ?? 0)} gmail.com addresses, ${fmtInt(d.gmailLookAlikes ?? 0)} Gmail look-alikes copied into another account`,
   );
   out.push(
     `   check list: ${fmtInt(d.check.addresses)} addresses (${fmtInt(d.check.stored)} stored + ${fmtInt(d.check.reused)} known-conflict, varied case; ` +
@@ -655,13 +678,13 @@ function render(r) {
         ['job', 'sqlite3 reference', 'tool', 'ratio', 'target', '', 'peak RSS tool', 'peak RSS sqlite3'],
         ...r.scale.jobs.map((j) => [
           j.title,
-          `${j.reference.error ? cell(j.reference.error) : fmtMs(j.reference.medianMs)}${j.id === 'diagnose' ? ' (node -e 0)' : ''}`,
+          `${j.reference.error ? cell(j.reference.error) : fmtMs(j.reference.medianMs)}${j.id === 'diagnose' ? ' (node -e 0)' : j.referenceLabel ? ` ${j.referenceLabel}` : ''}`,
           j.tool.error ? cell(j.tool.error) : fmtMs(j.tool.medianMs),
           j.ratio === null ? '' : `${j.ratio.toFixed(2)}×`,
           `≤ ${j.target}×`,
           verdict(j.ratio, j.target),
           j.id === 'diagnose' ? '' : fmtMB(j.tool.peakRssKB),
-          j.id === 'diagnose' ? '' : fmtMB(j.reference.peakRssKB),
+          j.id === 'diagnose' || j.referenceLabel ? '' : fmtMB(j.reference.peakRssKB),
         ]),
       ],
       ['l', 'r', 'r', 'r', 'l', 'l', 'r', 'r'],
@@ -694,7 +717,7 @@ function render(r) {
   for (const j of r.scale.jobs) {
     out.push(`   • ${j.title}`);
     out.push(`       tool:    ${j.toolDid}`);
-    out.push(`       sqlite3: ${j.referenceDid.split('\n').join('\n                ')}`);
+    out.push(`       ${j.referenceLabel ? 'without:' : 'sqlite3:'} ${j.referenceDid.split('\n').join('\n                ')}`);
     if (j.result) out.push(`       found:   ${j.result}`);
   }
   for (const i of r.scale.info.filter((x) => x.did)) {

@@ -9,7 +9,9 @@
 // ~1.68 holders per account (exactly one primary, 0-3 secondaries); some empty addresses;
 // ~1% of addresses reused in another account (exact copies, case-changed copies, space-padded
 // copies, and for non-ASCII addresses a few NFD-written copies); some secondaries reuse their
-// primary's address. Fields are quoted per RFC 4180 (and when they have surrounding spaces).
+// primary's address. About 10% of addresses are on gmail.com, and a quarter of the copies of
+// those are Gmail look-alikes (dots, a +tag or googlemail.com: a different key, one inbox).
+// Fields are quoted per RFC 4180 (and when they have surrounding spaces).
 // Both files are written in 1 MB chunks: memory stays flat whatever the size.
 import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -83,6 +85,16 @@ function csvField(value) {
   return value;
 }
 
+/** A different address that Gmail delivers to the same inbox: dots moved, a +tag, or googlemail.com. */
+function gmailLookAlike(address, rnd) {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const r = rnd();
+  if (r < 0.4) return local.includes('.') ? `${local.replaceAll('.', '')}@gmail.com` : `${local[0]}.${local.slice(1)}@gmail.com`;
+  if (r < 0.8) return `${local}+${['club', 'swim', 'kids', 'camp'][Math.floor(rnd() * 4)]}@gmail.com`;
+  return `${local}@googlemail.com`;
+}
+
 /** Case-changed copy of an address: Title.Case@Domain.COM-style, or all upper-case. */
 function changeCase(address, rnd) {
   const r = rnd();
@@ -129,6 +141,8 @@ class ChunkWriter {
  */
 export function generateExport({ out, holders = 1_000_000, seed = 42, checkOut = null, checks = 100_000 }) {
   const rnd = makeRandom(seed);
+  // Gmail choices draw from a stream of their own, so the rest of the data stays as it was.
+  const rndGmail = makeRandom(seed + 1);
   const pick = (list) => list[Math.floor(rnd() * list.length)];
   const csv = new ChunkWriter(`${out}.partial`);
   csv.line(HEADER);
@@ -147,6 +161,7 @@ export function generateExport({ out, holders = 1_000_000, seed = 42, checkOut =
   const stats = {
     holders: 0, accounts: 0, primaries: 0, secondaries: 0, emptyEmail: 0,
     crossAccountCopies: { exact: 0, caseChanged: 0, spacePadded: 0, nfd: 0 }, sameAccountCopies: 0, nonAsciiAddresses: 0,
+    gmailAddresses: 0, gmailLookAlikes: 0,
   };
   let serial = 0;
   let sampleEmail = null;
@@ -159,7 +174,9 @@ export function generateExport({ out, holders = 1_000_000, seed = 42, checkOut =
     const l = nonAscii ? unicodeLocal(last) : asciiLocal(last);
     const style = rnd();
     const local = style < 0.5 ? `${f}.${l}` : style < 0.7 ? `${f}${l}` : style < 0.85 ? `${f[0]}.${l}` : `${l}.${f}`;
-    let address = `${local}${serial}@${pick(DOMAINS)}`;
+    const domain = pick(DOMAINS);
+    let address = `${local}${serial}@${!nonAscii && rndGmail() < 0.1 ? 'gmail.com' : domain}`;
+    if (address.endsWith('@gmail.com')) stats.gmailAddresses++;
     if (nonAscii) stats.nonAsciiAddresses++;
     if (rnd() < 0.03) address = changeCase(address, rnd); // some people type their address capitalised
     return address;
@@ -195,7 +212,11 @@ export function generateExport({ out, holders = 1_000_000, seed = 42, checkOut =
             const base = ringEmail[slot];
             // Non-ASCII bases are rare; give them a fair share of NFD-written copies.
             const kind = /[^\x00-\x7f]/.test(base) && rnd() < 0.3 ? 1 : rnd();
-            if (kind < 0.45) {
+            const lookAlike = base.toLowerCase().endsWith('@gmail.com') && rndGmail() < 0.25;
+            if (lookAlike) {
+              email = gmailLookAlike(base.toLowerCase(), rndGmail);
+              stats.gmailLookAlikes++;
+            } else if (kind < 0.45) {
               email = base;
               stats.crossAccountCopies.exact++;
             } else if (kind < 0.75) {
@@ -210,8 +231,8 @@ export function generateExport({ out, holders = 1_000_000, seed = 42, checkOut =
               stats.crossAccountCopies.nfd++;
             }
             copied = true;
-            if (reusedSample.length < 5000) reusedSample.push(base);
-            if (sampleConflict === null) sampleConflict = base.trim();
+            if (!lookAlike && reusedSample.length < 5000) reusedSample.push(base);
+            if (!lookAlike && sampleConflict === null) sampleConflict = base.trim();
           }
         }
         if (!copied) email = freshAddress(first, last);

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gmailInbox, gmailLookAlikes } from '../src/core/gmail-inbox.js';
+import { GMAIL_KEY_PREDICATE } from '../src/store/migrations.js';
 import { runInProcess, useDemoStorePerTest } from './helpers/cli.js';
 
 const demo = useDemoStorePerTest({ beforeEach, afterEach });
@@ -82,5 +84,20 @@ describe('conflicts: look-alike advisories', () => {
     expect((await cli(['conflicts', 'jane.doe@gmail.com'])).code).toBe(0);
     const other = JSON.parse((await cli(['conflicts', 'bo.lin@school.example', '--json'])).stdout);
     expect(other.advisories).toEqual([]);
+  });
+});
+
+describe('the Gmail keys index', () => {
+  it('holds only Gmail keys, survives an import (indexes are rebuilt after a bulk load), and is what the advisories read', async () => {
+    await importRows(['G1,Doe Family,primary,Jane,Doe,jane.doe@gmail.com,', 'G2,Roe Family,primary,Rae,Roe,rae@GoogleMail.com,', 'G3,Poe Family,primary,Po,Poe,po@gmail.com.example,']);
+    const sqlite = new Database(demo.db, { readonly: true });
+    try {
+      const plan = sqlite.prepare(`explain query plan select distinct email_key from holders where ${GMAIL_KEY_PREDICATE}`).all() as { detail: string }[];
+      expect(plan.map((step) => step.detail).join('\n')).toContain('USING COVERING INDEX holders_gmail_key');
+      const keys = sqlite.prepare(`select email_key from holders indexed by holders_gmail_key where ${GMAIL_KEY_PREDICATE} order by email_key`).pluck().all();
+      expect(keys).toEqual(['ana.ortiz@gmail.com', 'jane.doe@gmail.com', 'rae@googlemail.com']); // the first is the demo store's
+    } finally {
+      sqlite.close();
+    }
   });
 });

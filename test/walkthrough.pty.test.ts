@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, runBinary, tempDir } from './helpers/cli.js';
+import { startDnsServer, type TestDnsServer } from './helpers/dns-server.js';
 import { TmuxSession } from './helpers/tmux.js';
 
 // The guided walkthrough, driven key by key in a real terminal (tmux), asserted on the screen.
@@ -166,4 +167,54 @@ describe('reset to an address whose domain looks mistyped, on a terminal', () =>
     expect(screen).toContain('EXIT=1');
     expect(resetLinks()).toEqual([]);
   });
+});
+
+describe('walkthrough: the recipient mail check (real DNS server)', () => {
+  let dns: TestDnsServer;
+  beforeAll(async () => {
+    dns = await startDnsServer();
+  });
+  afterAll(async () => {
+    await dns?.stop();
+  });
+  beforeEach(async () => {
+    const csv = join(dir, 'more.csv');
+    writeFileSync(
+      csv,
+      'account_id,account_name,role,first_name,last_name,email,login_access\nM1,Mail Family,primary,Gina,Mail,gina.mail@gmail.com,\nM2,Nomail Family,primary,Nia,Nomail,nia@nomail.example,\n',
+    );
+    expect((await runBinary(['--db', db, 'import', csv])).code).toBe(0);
+  });
+  const startWithDns = (email: string) =>
+    TmuxSession.start(`cd '${repoRoot}' && node bin/enrollsy-help.js --db '${db}' diagnose ${email}`, { NO_COLOR: '1', TERM: 'xterm-256color', ENROLLSY_DNS_SERVERS: dns.server });
+
+  it("shows the check at the send step, and gives the provider's own steps when the email did not arrive", async () => {
+    session = startWithDns('gina.mail@gmail.com');
+    await session.waitFor('How did you try to get to the Enrollsy sign-in page?');
+    session.send('Enter'); // with the Account Sign-In link: the right place
+    let screen = await session.waitFor('How should the reset link reach the customer?');
+    expect(screen).toContain('✔ gmail.com receives mail (Gmail)');
+    session.send('Enter'); // email it now
+    await session.waitFor('has the password-reset email arrived?');
+    session.send('n', 'Enter');
+    screen = await session.waitFor('Can the customer log in now?');
+    expect(screen).toContain('Their mail is Gmail:');
+    expect(screen).toContain('Gmail: if our email is in Spam, open it and click "Report not spam"');
+    expect(screen).not.toContain('Yahoo Mail:');
+    expect(screen).toContain('--template not-received (add --all-providers for every provider');
+    session.send('C-c');
+    expect(await session.waitFor('EXIT=')).toContain('EXIT=130');
+  }, 30000);
+
+  it('does not offer to email a link to a domain that accepts no mail', async () => {
+    session = startWithDns('nia@nomail.example');
+    await session.waitFor('How did you try to get to the Enrollsy sign-in page?');
+    session.send('Enter');
+    const screen = await session.waitFor('How should the reset link reach the customer?');
+    expect(screen).toContain('✖ nomail.example accepts no mail');
+    expect(screen).not.toContain('Email it now');
+    expect(screen).toContain('Issue it here and show it to me');
+    session.send('C-c');
+    expect(await session.waitFor('EXIT=')).toContain('EXIT=130');
+  }, 30000);
 });

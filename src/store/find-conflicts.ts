@@ -1,5 +1,6 @@
 import { gmailInbox, gmailLookAlikes } from '../core/gmail-inbox.js';
 import type { Role } from '../core/types.js';
+import { GMAIL_KEY_PREDICATE } from './migrations.js';
 import type { Store } from './open-store.js';
 
 /** One account's holders of a shared address. */
@@ -77,8 +78,13 @@ function detailsFor(store: Store, keys: readonly string[]): Omit<ConflictFinding
   return findings;
 }
 
-// Keys stored on Gmail's two domains; the key is the normalized address, so a suffix test finds them.
-const GMAIL_KEY = `(substr(email_key, -10) = '@gmail.com' or substr(email_key, -15) = '@googlemail.com')`;
+// Every distinct key on Gmail's two domains, read from their partial index (migration 0003).
+function storedGmailKeys(store: Store): string[] {
+  const { gmail } = store.sqlite
+    .prepare(`select json_group_array(email_key) as gmail from (select distinct email_key from holders where ${GMAIL_KEY_PREDICATE})`)
+    .get() as { gmail: string };
+  return JSON.parse(gmail) as string[];
+}
 
 // The look-alike groups among `gmailKeys` (restricted to `inboxes` when given) that span two or more accounts.
 function lookAlikeAdvisories(store: Store, gmailKeys: readonly string[], inboxes?: ReadonlySet<string>): LookAlikeAdvisory[] {
@@ -95,22 +101,20 @@ function lookAlikeAdvisories(store: Store, gmailKeys: readonly string[], inboxes
 
 /**
  * Scans the whole store in one pass over the (email_key, account_id) index: counts the distinct
- * addresses and collects the keys used more than once (and, for advisories, the Gmail keys in
- * the same pass), then fetches only those keys' holders.
+ * addresses and collects the keys used more than once, then fetches only those keys' holders.
+ * Advisories read the Gmail keys from their own small index.
  */
 export function scanAllConflicts(store: Store, options: { advisories?: boolean } = {}): ConflictFindings & { checked: number } {
-  const advisories = options.advisories !== false;
   const row = store.sqlite
     .prepare(
       `select count(*) as checked, json_group_array(email_key) filter (where n > 1) as repeated
-         ${advisories ? `, json_group_array(email_key) filter (where ${GMAIL_KEY}) as gmail` : ''}
        from (select email_key, count(*) as n from holders where email_key is not null group by email_key)`,
     )
-    .get() as { checked: number; repeated: string; gmail?: string };
+    .get() as { checked: number; repeated: string };
   return {
     checked: row.checked,
     ...detailsFor(store, JSON.parse(row.repeated) as string[]),
-    advisories: row.gmail === undefined ? [] : lookAlikeAdvisories(store, JSON.parse(row.gmail) as string[]),
+    advisories: options.advisories === false ? [] : lookAlikeAdvisories(store, storedGmailKeys(store)),
   };
 }
 
@@ -128,9 +132,5 @@ export function checkConflicts(store: Store, keys: readonly string[], options: {
 // Look-alikes of the given Gmail addresses: one pass over the stored Gmail keys, only when any was given.
 function givenLookAlikes(store: Store, keys: readonly string[]): LookAlikeAdvisory[] {
   const inboxes = new Set(keys.map(gmailInbox).filter((inbox): inbox is string => inbox !== null));
-  if (inboxes.size === 0) return [];
-  const { gmail } = store.sqlite
-    .prepare(`select json_group_array(email_key) as gmail from (select distinct email_key from holders where email_key is not null and ${GMAIL_KEY})`)
-    .get() as { gmail: string };
-  return lookAlikeAdvisories(store, JSON.parse(gmail) as string[], inboxes);
+  return inboxes.size === 0 ? [] : lookAlikeAdvisories(store, storedGmailKeys(store), inboxes);
 }
