@@ -1,6 +1,6 @@
 import { gmailInbox, gmailLookAlikes } from '../core/gmail-inbox.js';
 import type { Role } from '../core/types.js';
-import { GMAIL_KEY_PREDICATE } from './migrations.js';
+import { GMAIL_INBOX_SQL, GMAIL_KEY_PREDICATE } from './migrations.js';
 import type { Store } from './open-store.js';
 
 /** One account's holders of a shared address. */
@@ -78,12 +78,17 @@ function detailsFor(store: Store, keys: readonly string[]): Omit<ConflictFinding
   return findings;
 }
 
-// Every distinct key on Gmail's two domains, read from their partial index (migration 0003).
+// The Gmail keys that share an inbox with another key, read in inbox order from their partial
+// index (migration 0003): only these few reach JavaScript, not every Gmail key in the store.
 function storedGmailKeys(store: Store): string[] {
-  const { gmail } = store.sqlite
-    .prepare(`select json_group_array(email_key) as gmail from (select distinct email_key from holders where ${GMAIL_KEY_PREDICATE})`)
-    .get() as { gmail: string };
-  return JSON.parse(gmail) as string[];
+  const { groups } = store.sqlite
+    .prepare(
+      `select json_group_array(json(keys)) as groups from (
+         select json_group_array(email_key) as keys from holders where ${GMAIL_KEY_PREDICATE}
+         group by ${GMAIL_INBOX_SQL} having min(email_key) < max(email_key))`,
+    )
+    .get() as { groups: string };
+  return (JSON.parse(groups) as string[][]).flat();
 }
 
 // The look-alike groups among `gmailKeys` (restricted to `inboxes` when given) that span two or more accounts.
