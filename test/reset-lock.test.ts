@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { repoRoot, runBinary, tempDir, type RunResult } from './helpers/cli.js';
+import { NO_DNS_ENV, repoRoot, runBinary, tempDir, type RunResult } from './helpers/cli.js';
 
 // Issue 8, M1 and M2: once a reset link is issued, a busy store never loses it. The binary runs
 // as users run it; another writer holds the store's write lock (`begin immediate`) meanwhile.
@@ -51,7 +51,7 @@ function linkRows(): { delivery_status: string }[] {
 }
 
 function spawnBinary(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin/enrollsy-help.js'), ...args], { env: { PATH: process.env.PATH, ...env } });
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/enrollsy-help.js'), ...args], { env: { PATH: process.env.PATH, ...NO_DNS_ENV, ...env } });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));

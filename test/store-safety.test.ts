@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCHEMA_VERSION } from '../src/store/migrations.js';
-import { repoRoot, runBinary, tempDir, type RunResult } from './helpers/cli.js';
+import { NO_DNS_ENV, repoRoot, runBinary, tempDir, type RunResult } from './helpers/cli.js';
 import { oldStore } from './helpers/old-store.js';
 
 // Store files as the built binary meets them: made and upgraded by two processes at once,
@@ -31,7 +31,7 @@ function header(path: string): { version: number; applicationId: number } {
 /** Starts the binary and kills it with SIGKILL after `ms`; resolves when it is gone. */
 function killAfter(args: string[], ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin/enrollsy-help.js'), ...args], { stdio: 'ignore', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    const child = spawn(process.execPath, [join(repoRoot, 'bin/enrollsy-help.js'), ...args], { stdio: 'ignore', env: { PATH: process.env.PATH, HOME: process.env.HOME, ...NO_DNS_ENV } });
     const timer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.on('close', () => {
       clearTimeout(timer);

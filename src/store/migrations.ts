@@ -112,7 +112,7 @@ export const migrations: Record<string, Migration> = {
   // neither tests every key's domain nor builds a string per Gmail key.
   '0006_gmail_inbox': {
     async up(db: Kysely<any>) {
-      await sql`create index holders_gmail_inbox on holders(${sql.raw(GMAIL_INBOX_SQL)}, email_key) where ${sql.raw(GMAIL_KEY_PREDICATE)}`.execute(db);
+      await sql`create index if not exists holders_gmail_inbox on holders(${sql.raw(GMAIL_INBOX_SQL)}, email_key) where ${sql.raw(GMAIL_KEY_PREDICATE)}`.execute(db);
     },
   },
 };
