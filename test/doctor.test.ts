@@ -89,6 +89,19 @@ describe('doctor with ENROLLSY_SMTP_URL, against a real SMTP server', () => {
     expect(result.stdout + result.stderr).not.toContain('wrong-secret');
   });
 
+  it('--offline names the server but does not contact it: the login check is skip, not a failure', async () => {
+    const port = await closedPort();
+    const result = await doctor(['--offline', '--json'], { ENROLLSY_SMTP_URL: `smtp://127.0.0.1:${port}` });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).checks.find((c: { id: string }) => c.id === 'mail-connection')).toEqual({
+      id: 'mail-connection',
+      status: 'skip',
+      title: 'Mail server login',
+      detail: 'skipped because of --offline: the mail server was not contacted',
+      fix: '',
+    });
+  });
+
   it('a refused connection is one line with its fix; exit 1', async () => {
     const port = await closedPort();
     const result = await doctor(['--json'], { ENROLLSY_SMTP_URL: `smtp://127.0.0.1:${port}` });

@@ -114,7 +114,7 @@ function buildProgram(lazy: Lazy, io: IO): Command {
     .option('--no-color', 'no colour (also NO_COLOR)')
     .addOption(new Option('--lock-timeout <ms>', 'how long to wait for another writer').default(5000).argParser(positiveInt('--lock-timeout', { max: MAX_TIMEOUT_MS, unit: 'milliseconds' })))
     .option('--debug', 'show details of internal errors')
-    .option('--offline', 'skip every network check (the recipient mail lookup in DNS)')
+    .option('--offline', "skip every network check (the recipient mail lookup in DNS, doctor's mail server login)")
     .configureHelp({ showGlobalOptions: true });
   program.addHelpText(
     'after',

@@ -79,7 +79,7 @@ function detailsFor(store: Store, keys: readonly string[]): Omit<ConflictFinding
 }
 
 // The Gmail keys that share an inbox with another key, read in inbox order from their partial
-// index (migration 0003): only these few reach JavaScript, not every Gmail key in the store.
+// index (migration 0006): only these few reach JavaScript, not every Gmail key in the store.
 function storedGmailKeys(store: Store): string[] {
   const { groups } = store.sqlite
     .prepare(
