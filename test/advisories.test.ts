@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gmailInbox, gmailLookAlikes } from '../src/core/gmail-inbox.js';
-import { GMAIL_INBOX_SQL, GMAIL_KEY_PREDICATE } from '../src/store/migrations.js';
+import { gmailInboxSql, gmailKeyPredicate } from '../src/store/migrations.js';
 import { runInProcess, useDemoStorePerTest } from './helpers/cli.js';
 
 const demo = useDemoStorePerTest({ beforeEach, afterEach });
@@ -32,7 +32,7 @@ describe('Gmail inboxes', () => {
 
   it("the index's SQL grouping agrees with gmailInbox on every Gmail key", () => {
     const sqlite = new Database(':memory:');
-    const inSql = sqlite.prepare(`select ${GMAIL_INBOX_SQL} from (select ? as email_key)`).pluck();
+    const inSql = sqlite.prepare(`select ${gmailInboxSql('sqlite')} from (select ? as email_key)`).pluck();
     const local = fc.string({ unit: fc.constantFrom('a', 'b', 'é', '.', '+', '-', '_', '1'), minLength: 1, maxLength: 12 });
     fc.assert(
       fc.property(local, fc.constantFrom('gmail.com', 'googlemail.com'), (part, domain) => {
@@ -108,9 +108,9 @@ describe('the Gmail keys index', () => {
     await importRows(['G1,Doe Family,primary,Jane,Doe,jane.doe@gmail.com,', 'G2,Roe Family,primary,Rae,Roe,rae@GoogleMail.com,', 'G3,Poe Family,primary,Po,Poe,po@gmail.com.example,']);
     const sqlite = new Database(demo.db, { readonly: true });
     try {
-      const plan = sqlite.prepare(`explain query plan select ${GMAIL_INBOX_SQL}, email_key from holders where ${GMAIL_KEY_PREDICATE} order by 1`).all() as { detail: string }[];
+      const plan = sqlite.prepare(`explain query plan select ${gmailInboxSql('sqlite')}, email_key from holders where ${gmailKeyPredicate('sqlite')} order by 1`).all() as { detail: string }[];
       expect(plan.map((step) => step.detail).join('\n')).toBe('SCAN holders USING COVERING INDEX holders_gmail_inbox');
-      const keys = sqlite.prepare(`select email_key from holders indexed by holders_gmail_inbox where ${GMAIL_KEY_PREDICATE} order by email_key`).pluck().all();
+      const keys = sqlite.prepare(`select email_key from holders indexed by holders_gmail_inbox where ${gmailKeyPredicate('sqlite')} order by email_key`).pluck().all();
       expect(keys).toEqual(['ana.ortiz@gmail.com', 'jane.doe@gmail.com', 'rae@googlemail.com']); // the first is the demo store's
     } finally {
       sqlite.close();

@@ -4,6 +4,7 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { actingAdmin } from '../src/cli/acting-admin.js';
+import { sqliteMigrations } from './helpers/old-store.js';
 import { migrations } from '../src/store/migrations.js';
 import { runBinary, runInProcess, tempDir, TestClock } from './helpers/cli.js';
 
@@ -58,7 +59,7 @@ describe('who acted, in the audit log', () => {
     const db = join(dir, 'old.db');
     const sqlite = new Database(db);
     const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
-    const { error } = await new Migrator({ db: kysely, provider: { getMigrations: async () => migrations } }).migrateTo('0002_reset_links');
+    const { error } = await new Migrator({ db: kysely, provider: { getMigrations: async () => sqliteMigrations } }).migrateTo('0002_reset_links');
     expect(error).toBeUndefined();
     sqlite.pragma('user_version = 2');
     sqlite.exec(`insert into accounts values ('A1', 'Old Family', '2026-01-01T00:00:00Z');

@@ -5,6 +5,7 @@ import { closedPort, startSmtpServer, type TestServer } from './helpers/smtp.js'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type AddressObject } from 'mailparser';
+import { outboxFolder } from '../src/mail/outbox-folder.js';
 import { createMailer, senderAddress, senderMailbox, MailDeliveryError, type Mailer, type OutgoingMessage } from '../src/mail/mailer.js';
 import { customerMessage, resetEmail, CUSTOMER_TEMPLATES } from '../src/mail/templates.js';
 import { UsageError } from '../src/core/errors.js';
@@ -69,7 +70,7 @@ function sampleMessage(to = 'jane.doe@example.com'): OutgoingMessage {
 }
 
 function smtpMailer(port: number, extra: NodeJS.ProcessEnv = {}): Mailer {
-  return createMailer({ env: { ENROLLSY_SMTP_URL: `smtp://127.0.0.1:${port}`, ...extra }, storePath: join(tempDir(), 'store.db') });
+  return createMailer({ env: { ENROLLSY_SMTP_URL: `smtp://127.0.0.1:${port}`, ...extra }, outbox: join(tempDir(), 'outbox') });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -180,7 +181,7 @@ describe('SMTP transport', () => {
   });
 
   it('reports a TLS failure when smtps:// meets a plain server', async () => {
-    const mailer = createMailer({ env: { ENROLLSY_SMTP_URL: `smtps://127.0.0.1:${server.port}`, ENROLLSY_SMTP_TIMEOUT_MS: '3000' }, storePath: join(tempDir(), 's.db') });
+    const mailer = createMailer({ env: { ENROLLSY_SMTP_URL: `smtps://127.0.0.1:${server.port}`, ENROLLSY_SMTP_TIMEOUT_MS: '3000' }, outbox: join(tempDir(), 'outbox') });
     expect(mailer.description).toBe(`SMTP 127.0.0.1:${server.port} (TLS)`);
     const error = await failureOf(mailer.send(sampleMessage()));
     expect(error).toBeInstanceOf(MailDeliveryError);
@@ -206,7 +207,7 @@ describe('SMTP authentication', () => {
   it('logs in with the password in the URL', async () => {
     const mailer = createMailer({
       env: { ENROLLSY_SMTP_URL: `smtp://mailer:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}` },
-      storePath: join(tempDir(), 'store.db'),
+      outbox: join(tempDir(), 'outbox'),
     });
     expect(mailer.description).not.toContain(PASSWORD);
     expect(mailer.description).not.toContain(encodeURIComponent(PASSWORD));
@@ -221,7 +222,7 @@ describe('SMTP authentication', () => {
     writeFileSync(file, `${PASSWORD}\n`, { mode: 0o600 });
     const mailer = createMailer({
       env: { ENROLLSY_SMTP_URL: `smtp://mailer@127.0.0.1:${server.port}`, ENROLLSY_SMTP_PASSWORD_FILE: file },
-      storePath: join(tempDir(), 'store.db'),
+      outbox: join(tempDir(), 'outbox'),
     });
     const before = server.received.length;
     await mailer.send(sampleMessage());
@@ -234,7 +235,7 @@ describe('SMTP authentication', () => {
     writeFileSync(file, 'wrong-secret\n');
     const mailer = createMailer({
       env: { ENROLLSY_SMTP_URL: `smtp://mailer@127.0.0.1:${server.port}`, ENROLLSY_SMTP_PASSWORD_FILE: file },
-      storePath: join(tempDir(), 'store.db'),
+      outbox: join(tempDir(), 'outbox'),
     });
     const error = await failureOf(mailer.send(sampleMessage()));
     expect(error).toBeInstanceOf(MailDeliveryError);
@@ -251,6 +252,16 @@ describe('SMTP authentication', () => {
   });
 });
 
+describe('outboxFolder', () => {
+  it('is ENROLLSY_OUTBOX when set, else outbox/ beside a SQLite store, else outbox/ under the current directory', () => {
+    expect(outboxFolder({ ENROLLSY_OUTBOX: '/srv/mail-out' }, '/data')).toBe('/srv/mail-out');
+    expect(outboxFolder({ ENROLLSY_OUTBOX: 'relative/out' }, '/data', '/home/admin')).toBe('/home/admin/relative/out');
+    expect(outboxFolder({ ENROLLSY_OUTBOX: '  ' }, '/data')).toBe('/data/outbox');
+    expect(outboxFolder({}, '/data')).toBe('/data/outbox');
+    expect(outboxFolder({}, null, '/home/admin')).toBe('/home/admin/outbox');
+  });
+});
+
 describe('createMailer settings', () => {
   const storePath = '/nonexistent-dir/store.db';
 
@@ -261,7 +272,7 @@ describe('createMailer settings', () => {
     ['smtp://mailer:s3cr3t-pw@host.example:25/path?x=1', /path or \?options/],
     ['smtp://mailer@host.example:25', /names user "mailer" but no password/],
   ])('rejects ENROLLSY_SMTP_URL=%s with a UsageError that never echoes the password', (url, pattern) => {
-    const error = thrownBy(() => createMailer({ env: { ENROLLSY_SMTP_URL: url }, storePath }));
+    const error = thrownBy(() => createMailer({ env: { ENROLLSY_SMTP_URL: url }, outbox: storePath }));
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toMatch(pattern);
     expect(error.message).not.toContain('s3cr3t-pw');
@@ -270,7 +281,7 @@ describe('createMailer settings', () => {
 
   it('rejects an unreadable password file, naming the variable', () => {
     const error = thrownBy(() =>
-      createMailer({ env: { ENROLLSY_SMTP_URL: 'smtp://mailer@host.example:587', ENROLLSY_SMTP_PASSWORD_FILE: '/nonexistent/pw' }, storePath }),
+      createMailer({ env: { ENROLLSY_SMTP_URL: 'smtp://mailer@host.example:587', ENROLLSY_SMTP_PASSWORD_FILE: '/nonexistent/pw' }, outbox: storePath }),
     );
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toMatch(/Cannot read the SMTP password file \/nonexistent\/pw named by ENROLLSY_SMTP_PASSWORD_FILE \(ENOENT\)/);
@@ -279,31 +290,31 @@ describe('createMailer settings', () => {
   it('needs a user name in the URL when the password comes from a file', () => {
     const file = join(tempDir(), 'pw');
     writeFileSync(file, 'pw\n');
-    const error = thrownBy(() => createMailer({ env: { ENROLLSY_SMTP_URL: 'smtp://host.example:587', ENROLLSY_SMTP_PASSWORD_FILE: file }, storePath }));
+    const error = thrownBy(() => createMailer({ env: { ENROLLSY_SMTP_URL: 'smtp://host.example:587', ENROLLSY_SMTP_PASSWORD_FILE: file }, outbox: storePath }));
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toMatch(/names no user/);
   });
 
   it('rejects a password file without an SMTP URL rather than silently using the outbox', () => {
-    const error = thrownBy(() => createMailer({ env: { ENROLLSY_SMTP_PASSWORD_FILE: '/x/pw' }, storePath }));
+    const error = thrownBy(() => createMailer({ env: { ENROLLSY_SMTP_PASSWORD_FILE: '/x/pw' }, outbox: storePath }));
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toMatch(/ENROLLSY_SMTP_URL is not/);
   });
 
   it.each(['0', '-5', '1.5', 'soon'])('rejects ENROLLSY_SMTP_TIMEOUT_MS=%s', (value) => {
-    const error = thrownBy(() => createMailer({ env: { ENROLLSY_SMTP_URL: 'smtp://host.example', ENROLLSY_SMTP_TIMEOUT_MS: value }, storePath }));
+    const error = thrownBy(() => createMailer({ env: { ENROLLSY_SMTP_URL: 'smtp://host.example', ENROLLSY_SMTP_TIMEOUT_MS: value }, outbox: storePath }));
     expect(error).toBeInstanceOf(UsageError);
     expect(error.message).toMatch(/ENROLLSY_SMTP_TIMEOUT_MS must be a whole number/);
   });
 
   it('defaults the port by scheme and describes the server', () => {
-    expect(createMailer({ env: { ENROLLSY_SMTP_URL: 'smtp://smtp.example.com' }, storePath }).description).toBe('SMTP smtp.example.com:587');
-    expect(createMailer({ env: { ENROLLSY_SMTP_URL: 'smtps://u:p@smtp.example.com' }, storePath }).description).toBe('SMTP smtp.example.com:465 (TLS) as u');
+    expect(createMailer({ env: { ENROLLSY_SMTP_URL: 'smtp://smtp.example.com' }, outbox: storePath }).description).toBe('SMTP smtp.example.com:587');
+    expect(createMailer({ env: { ENROLLSY_SMTP_URL: 'smtps://u:p@smtp.example.com' }, outbox: storePath }).description).toBe('SMTP smtp.example.com:465 (TLS) as u');
   });
 
   it('uses the outbox when ENROLLSY_SMTP_URL is unset or empty', () => {
     for (const env of [{}, { ENROLLSY_SMTP_URL: '' }]) {
-      const mailer = createMailer({ env, storePath });
+      const mailer = createMailer({ env, outbox: '/nonexistent-dir/outbox' });
       expect(mailer.transport).toBe('outbox');
       expect(mailer.description).toBe('outbox folder /nonexistent-dir/outbox');
     }
@@ -316,7 +327,7 @@ describe('createMailer settings', () => {
 describe('outbox transport', () => {
   it('writes a parseable .eml beside the store, folder 0700 and file 0600', async () => {
     const dir = tempDir();
-    const mailer = createMailer({ env: {}, storePath: join(dir, 'store.db') });
+    const mailer = createMailer({ env: {}, outbox: join(dir, 'outbox') });
     const sent = await mailer.send(sampleMessage());
     const second = await mailer.send(sampleMessage('Bob+Kids@Example.com'));
     mailer.close();
@@ -344,7 +355,7 @@ describe('outbox transport', () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'outbox'));
     chmodSync(join(dir, 'outbox'), 0o755);
-    const mailer = createMailer({ env: {}, storePath: join(dir, 'store.db') });
+    const mailer = createMailer({ env: {}, outbox: join(dir, 'outbox') });
     await mailer.send(sampleMessage());
     mailer.close();
     expect(statSync(join(dir, 'outbox')).mode & 0o777).toBe(0o700);
@@ -353,7 +364,7 @@ describe('outbox transport', () => {
   it('reports an outbox it cannot write as a MailDeliveryError', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'outbox'), 'a file where the folder should be');
-    const mailer = createMailer({ env: {}, storePath: join(dir, 'store.db') });
+    const mailer = createMailer({ env: {}, outbox: join(dir, 'outbox') });
     const error = await failureOf(mailer.send(sampleMessage()));
     mailer.close();
     expect(error).toBeInstanceOf(MailDeliveryError);

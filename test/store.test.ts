@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sqliteMigrations } from './helpers/old-store.js';
 import { migrations, SCHEMA_VERSION } from '../src/store/migrations.js';
 import { runInProcess, tempDir } from './helpers/cli.js';
 
@@ -80,7 +81,7 @@ describe('store file', () => {
     const sqlite = new Database(db);
     const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
     const first = Object.keys(migrations)[0]!;
-    const { error } = await new Migrator({ db: kysely, provider: { getMigrations: async () => migrations } }).migrateTo(first);
+    const { error } = await new Migrator({ db: kysely, provider: { getMigrations: async () => sqliteMigrations } }).migrateTo(first);
     expect(error).toBeUndefined();
     sqlite.pragma('user_version = 1');
     sqlite.exec(`insert into accounts values ('A1', 'Old Family', '2026-01-01T00:00:00Z');

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { importBatches } from '../src/core/import-batches.js';
 import { matchAccountId } from '../src/core/match-account-id.js';
 import { CUSTOMER_TEMPLATES, customerMessage } from '../src/mail/templates.js';
-import { importAccounts } from '../src/store/import-accounts.js';
 import { openStore } from '../src/store/open-store.js';
 import { repoRoot, runInProcess, useDemoStorePerTest } from './helpers/cli.js';
 import { closedPort } from './helpers/smtp.js';
@@ -108,7 +107,7 @@ describe('import', () => {
     const store = await openStore(demo.db, { admin: 'test' });
     const events: string[] = [];
     try {
-      await importAccounts(store, importBatches(createReadStream(join(repoRoot, 'fixtures/demo-accounts.csv')), 'demo'), {
+      await store.importAccounts(importBatches(createReadStream(join(repoRoot, 'fixtures/demo-accounts.csv')), 'demo'), {
         skipInvalid: false,
         now: demo.clock.now(),
         sourceName: 'demo',

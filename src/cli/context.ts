@@ -1,6 +1,10 @@
+import { dirname, resolve } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Clock } from '../core/clock.js';
-import { openStore, type Store } from '../store/open-store.js';
+import { outboxFolder } from '../mail/outbox-folder.js';
+import { openStore } from '../store/open-store.js';
+import { isPostgresUrl, printablePostgresUrl } from '../store/postgres/postgres-location.js';
+import type { Store } from '../store/store.js';
 import { colorLevel, type IO } from '../ui/io.js';
 import { terminalText } from '../ui/terminal-text.js';
 import { actingAdmin } from './acting-admin.js';
@@ -32,9 +36,13 @@ export interface Context {
   err: ChalkInstance;
   /** The store path as the user gave it (or the default). */
   storePath: string;
+  /** The store as it may be printed: the path, or a PostgreSQL URL without its password. */
+  storeLabel: string;
   /** Who is acting (ENROLLSY_ADMIN, else the OS user): every audit entry records it. */
   admin: string;
-  openStore(options?: { create?: boolean }): Promise<Store>;
+  openStore(options?: { create?: boolean; schema?: string }): Promise<Store>;
+  /** Where outbox `.eml` files go for this store (ENROLLSY_OUTBOX, else beside a SQLite file, else ./outbox). */
+  outboxFor(store: Store | null): string;
   /** Writes a line (or several) of the command's result to stdout. */
   print(text: string): void;
   /** Writes a line of progress, warning or notice to stderr. */
@@ -52,6 +60,8 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions): Con
   const json = options.json === true;
   const yes = options.yes === true;
   const storePath = storePathFrom(options, io.env);
+  const postgres = isPostgresUrl(storePath);
+  const storeLabel = postgres ? printablePostgresUrl(storePath) : storePath;
   // The one seam to the terminal: untrusted text inside is shown escaped, never run.
   let warnedLooseMode = false;
   const notice = (text: string) => void io.stderr.write(terminalText(text.endsWith('\n') ? text : `${text}\n`));
@@ -67,17 +77,19 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions): Con
     out: new Chalk({ level: colorLevel(io.env, Boolean(io.stdout.isTTY), noColorFlag) }),
     err: new Chalk({ level: colorLevel(io.env, Boolean(io.stderr.isTTY), noColorFlag) }),
     storePath,
+    storeLabel,
     admin,
+    outboxFor: (store) => outboxFolder(io.env, store ? store.folder : postgres ? null : dirname(resolve(storePath))),
     openStore: async (storeOptions = {}) => {
       const store = await openStore(storePath, { ...storeOptions, admin, lockTimeoutMs: options.lockTimeout ?? 5000 });
       // Once per run: the file holds customers' names and addresses.
       if (store.looseMode !== null && !warnedLooseMode) {
         warnedLooseMode = true;
-        notice(`! The store ${store.path} can be read by other users of this computer (mode ${store.looseMode.toString(8).padStart(4, '0')}); make it private with: chmod 600 ${store.path}`);
+        notice(`! The store ${store.location} can be read by other users of this computer (mode ${store.looseMode.toString(8).padStart(4, '0')}); make it private with: chmod 600 ${store.location}`);
       }
       // init reports this itself; elsewhere a silent upgrade would surprise.
       if (store.migratedFrom && !storeOptions.create) {
-        notice(`! Upgraded the store from schema ${store.migratedFrom.version}; the old file is kept as ${store.migratedFrom.backup}.`);
+        notice(`! Upgraded the store from schema ${store.migratedFrom.version}${store.migratedFrom.backup ? `; the old file is kept as ${store.migratedFrom.backup}` : ' in one transaction'}.`);
       }
       return store;
     },

@@ -2,12 +2,7 @@ import { ProblemError, UsageError, type CliError } from '../core/errors.js';
 import { normalizeEmail, shortForMessage } from '../core/email.js';
 import { planEmailChange, type EmailChangeDecision, type EmailChangePlan, type EmailChangeRequest } from '../core/plan-email-change.js';
 import { holderName, type Holder } from '../core/types.js';
-import { accountsUsingKeys } from '../store/accounts-using.js';
-import { applyEmailChange } from '../store/apply-email-change.js';
-import { accountIdsLike } from '../store/find-customers.js';
-import { findHoldersByEmailKey, findHoldersOfAccounts } from '../store/holders.js';
-import type { Store } from '../store/open-store.js';
-import { suggestionsFor } from '../store/suggestions-for.js';
+import type { Store } from '../store/store.js';
 import type { CommandResult } from './command-result.js';
 import type { Context } from './context.js';
 
@@ -15,11 +10,11 @@ import type { Context } from './context.js';
 export async function planEmailChangeIn(store: Store, request: EmailChangeRequest): Promise<EmailChangeDecision> {
   const holders =
     request.current !== null
-      ? await findHoldersByEmailKey(store.db, normalizeEmail(request.current))
-      : await findHoldersOfAccounts(store.db, request.account === undefined ? [] : await accountIdsLike(store.db, request.account));
-  const accountHolders = await findHoldersOfAccounts(store.db, [...new Set(holders.map((h) => h.accountId))]);
+      ? await store.holdersByEmailKey(normalizeEmail(request.current))
+      : await store.holdersOfAccounts(request.account === undefined ? [] : await store.accountIdsLike(request.account));
+  const accountHolders = await store.holdersOfAccounts([...new Set(holders.map((h) => h.accountId))]);
   const newKey = normalizeEmail(request.newEmail);
-  const accountsUsingNew = (await accountsUsingKeys(store.db, [newKey])).get(newKey) ?? [];
+  const accountsUsingNew = (await store.accountsUsingKeys([newKey])).get(newKey) ?? [];
   return planEmailChange(request, { holders, accountHolders, accountsUsingNew });
 }
 
@@ -43,7 +38,7 @@ export async function changeEmail(ctx: Context, request: EmailChangeRequest): Pr
         return { exitCode: 0, json: { ...changeJson(decision.plan, 0), applied: false, linksRevoked: 0 }, text: 'Nothing was changed.' };
       }
     }
-    const outcome = await applyEmailChange(store, decision.plan, ctx.clock.now());
+    const outcome = await store.applyEmailChange(decision.plan, ctx.clock.now());
     return { exitCode: 0, json: { ...changeJson(decision.plan, outcome.holdersChanged), linksRevoked: outcome.linksRevoked }, text: renderChange(ctx, decision.plan, outcome.linksRevoked) };
   } finally {
     await store.close();
@@ -93,7 +88,7 @@ export async function refusalError(store: Store, request: EmailChangeRequest, re
     case 'malformed-new':
       return new UsageError(`The new address "${shown(request.newEmail)}" is not valid: ${refusal.detail}. ${nothing}`);
     case 'unknown-current': {
-      const suggestions = await suggestionsFor(store.db, refusal.emailKey);
+      const suggestions = await store.suggestionsFor(refusal.emailKey);
       return new ProblemError(
         `No holder uses ${refusal.emailKey}${suggestions.length > 0 ? `; did you mean ${suggestions.join(' or ')}?` : '.'} ${nothing} To look a customer up by name or account id: enrollsy-help find <name>.`,
         { suggestions },

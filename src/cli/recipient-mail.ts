@@ -4,8 +4,7 @@ import { classifyMailDomain, recipientMailFrom, type RecipientMail } from '../co
 import { MAIL_LOOKUP_BUDGET_MS, mailCannotArrive, mailCheckAddress, mailWarning, recipientMailCheck } from '../core/recipient-mail-check.js';
 import { dnsServersFrom } from '../net/dns-servers.js';
 import { hasNetworkInterface, lookUpMailDns } from '../net/mail-dns.js';
-import { gatherDiagnoseFacts } from '../store/gather-diagnose-facts.js';
-import type { Store } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
 import type { Context } from './context.js';
 
 // One lookup per domain per run: the walkthrough looks the same address up several times.
@@ -38,7 +37,7 @@ export async function checkRecipientMail(ctx: Context, address: string): Promise
 
 /** The facts `diagnose` needs, with the recipient mail check of the address the reset email would go to. */
 export async function gatherFactsWithMail(ctx: Context, store: Store, email: string): Promise<DiagnoseFacts> {
-  const facts = await gatherDiagnoseFacts(store, email, ctx.clock.now());
+  const facts = await store.diagnoseFacts(email, ctx.clock.now());
   const address = mailCheckAddress(facts);
   return { ...facts, recipientMail: address === null ? null : await checkRecipientMail(ctx, address) };
 }

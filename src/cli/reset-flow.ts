@@ -3,9 +3,8 @@ import { formatDuration, formatMoment } from '../core/format-time.js';
 import type { Company } from '../core/types.js';
 import { createMailer, MailDeliveryError, senderMailbox, type Mailbox, type Mailer, type SentMessage } from '../mail/mailer.js';
 import { resetEmail } from '../mail/templates.js';
-import { getCompany } from '../store/company.js';
-import type { Store } from '../store/open-store.js';
-import { issueResetLink, recordDelivery, type DeliveryOutcome, type IssuedLink } from '../store/reset-links.js';
+import type { DeliveryOutcome, IssuedLink } from '../store/reset-links.js';
+import type { Store } from '../store/store.js';
 import { onInterrupt } from '../ui/interrupt.js';
 import { terminalPrompter } from '../ui/prompts.js';
 import type { Context } from './context.js';
@@ -63,9 +62,9 @@ export function renderReset(ctx: Context, outcome: ResetOutcome): string {
  * is never the reason the command fails.
  */
 export async function issueAndDeliver(ctx: Context, store: Store, email: string, options: { force: boolean; send: boolean }): Promise<ResetOutcome> {
-  const mailer = options.send ? createMailer({ env: ctx.io.env, storePath: store.path }) : null;
+  const mailer = options.send ? createMailer({ env: ctx.io.env, outbox: ctx.outboxFor(store) }) : null;
   try {
-    const company = await getCompany(store.db);
+    const company = await store.company();
     const from = mailer ? senderMailbox(ctx.io.env, company) : null;
     const issued = await issueConfirmingDomain(ctx, store, email, options);
     if (!mailer || from === null) return { issued, delivery: null };
@@ -78,14 +77,14 @@ export async function issueAndDeliver(ctx: Context, store: Store, email: string,
 // A recipient domain that looks mistyped (gmial.com) needs --yes, or a yes on a terminal.
 async function issueConfirmingDomain(ctx: Context, store: Store, email: string, options: { force: boolean; send: boolean }): Promise<IssuedLink> {
   try {
-    return await issueResetLink(store, email, { ...options, now: ctx.clock.now(), domainConfirmed: ctx.yes });
+    return await store.issueResetLink(email, { ...options, now: ctx.clock.now(), domainConfirmed: ctx.yes });
   } catch (error) {
     if (!(error instanceof ConfirmationNeededError) || !ctx.interactive) throw error;
     const ask = await terminalPrompter(ctx.io);
     if (!(await ask.confirm(error.question, false))) {
       throw new ProblemError('Nothing was issued. Confirm the address with the customer; if it is wrong, correct it in Enrollsy and re-import the account.');
     }
-    return issueResetLink(store, email, { ...options, now: ctx.clock.now(), domainConfirmed: true });
+    return store.issueResetLink(email, { ...options, now: ctx.clock.now(), domainConfirmed: true });
   }
 }
 
@@ -119,7 +118,7 @@ async function deliver(
     const outcome: DeliveryOutcome = sent
       ? { status: 'sent', transport: sent.transport, messageId: sent.messageId }
       : { status: 'failed', transport: mailer.transport, messageId: null, error: interrupted ? 'interrupted (Ctrl-C)' : failure instanceof Error ? failure.message : String(failure) };
-    const recorded = await recordDelivery(store, issued, outcome, ctx.clock.now(), {
+    const recorded = await store.recordDelivery(issued, outcome, ctx.clock.now(), {
       patienceMs: RECORD_PATIENCE_MS,
       signal: stopWaiting.signal,
       onWait: () => ctx.notice(`… Another enrollsy-help is writing to the store; waiting to record the delivery (the link is safe${interrupted ? '; Ctrl-C again stops waiting' : ''}).`),

@@ -108,7 +108,7 @@ function buildProgram(lazy: Lazy, io: IO): Command {
   const program = new Command('enrollsy-help')
     .description('Help a customer who cannot log in to Enrollsy: duplicate-email check, sign-in link, reset link, escalation.')
     .version(process.env.ENROLLSY_HELP_VERSION ?? '0.0.0-source', '-V, --version')
-    .option('--db <path>', 'the account store (default: $ENROLLSY_DB, else data/enrollsy.db)')
+    .option('--db <path-or-url>', 'the account store: a SQLite file, or a postgres:// URL (default: $ENROLLSY_DB, else data/enrollsy.db)')
     .option('--json', 'print exactly one JSON document on stdout; never prompt')
     .option('-y, --yes', 'never prompt; answer confirmations with yes')
     .option('--no-color', 'no colour (also NO_COLOR)')
@@ -134,6 +134,7 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
     .option('--sign-in-url <url>', 'the Account Sign-In link from "My Company"')
     .option('--reset-url <url>', 'the Account Password Reset link from "My Company"')
     .option('--sender <email>', 'the address customer emails are sent from')
+    .option('--schema <name>', 'PostgreSQL: create the store in this schema (then add ?schema=<name> to the URL for other commands)')
     .action(lazy(async () => (await import('./commands/init.js')).runInit));
 
   program

@@ -67,8 +67,8 @@ const ENV = {
 
 const DEFAULT_TIMEOUT_MS = 15000;
 
-/** Picks the SMTP transport when ENROLLSY_SMTP_URL is set, else the outbox beside the store file. */
-export function createMailer(options: { env: NodeJS.ProcessEnv; storePath: string }): Mailer {
+/** Picks the SMTP transport when ENROLLSY_SMTP_URL is set, else the outbox folder (see outboxFolder). */
+export function createMailer(options: { env: NodeJS.ProcessEnv; outbox: string }): Mailer {
   const url = options.env[ENV.url]?.trim() ?? '';
   if (url !== '') return createSmtpMailer(parseSmtpSettings(url, options.env));
   // A password file without a URL means the admin expected SMTP; quietly writing to the
@@ -76,7 +76,7 @@ export function createMailer(options: { env: NodeJS.ProcessEnv; storePath: strin
   if ((options.env[ENV.passwordFile]?.trim() ?? '') !== '') {
     throw new UsageError(`${ENV.passwordFile} is set but ${ENV.url} is not; set ${ENV.url} (e.g. smtp://user@host:587) or unset ${ENV.passwordFile}.`);
   }
-  return createOutboxMailer(join(dirname(resolve(options.storePath)), 'outbox'));
+  return createOutboxMailer(options.outbox);
 }
 
 /** The sender as `"Company Name" <addr>` (or the admin's own `Name <addr>`), for people to read. */

@@ -2,8 +2,7 @@ import { ProblemError } from '../core/errors.js';
 import type { ConflictFixPlan } from '../core/plan-conflict-fix.js';
 import { holderName } from '../core/types.js';
 import { appendAudit } from './audit.js';
-import { immediateTransaction } from './immediate-transaction.js';
-import type { Store } from './open-store.js';
+import type { Backend } from './backend.js';
 import { revokeLinksOfChangedLogins } from './revoke-links.js';
 
 /**
@@ -12,8 +11,9 @@ import { revokeLinksOfChangedLogins } from './revoke-links.js';
  * planned from a stale read changes nothing. Links sent to an address that leaves an account
  * stop working in the same transaction (R3).
  */
-export async function applyConflictFix(store: Store, plan: ConflictFixPlan, now: Date): Promise<{ holdersChanged: number; linksRevoked: number }> {
-  return immediateTransaction(store, async (trx) => {
+export async function applyConflictFix(store: Backend, plan: ConflictFixPlan, now: Date): Promise<{ holdersChanged: number; linksRevoked: number }> {
+  const lockKeys = [plan.emailKey, ...(plan.newEmailKey === null ? [] : [plan.newEmailKey])];
+  return store.engine.writeTransaction(lockKeys, async (trx) => {
     if (plan.newEmailKey !== null) {
       const clash = await trx
         .selectFrom('holders')

@@ -2,8 +2,7 @@ import { ProblemError } from '../core/errors.js';
 import type { EmailChangePlan } from '../core/plan-email-change.js';
 import { holderName } from '../core/types.js';
 import { appendAudit } from './audit.js';
-import { immediateTransaction } from './immediate-transaction.js';
-import type { Store } from './open-store.js';
+import type { Backend } from './backend.js';
 import { revokeLinksOfChangedLogins } from './revoke-links.js';
 
 /** What applying a change did. */
@@ -18,8 +17,9 @@ export interface EmailChangeOutcome {
  * and the new address, revoking the reset links whose login the change ended. Re-checks what the plan was made from (the holders still have the old
  * address, no other account took the new one), so a plan from a stale read changes nothing.
  */
-export async function applyEmailChange(store: Store, plan: EmailChangePlan, now: Date): Promise<EmailChangeOutcome> {
-  return immediateTransaction(store, async (trx) => {
+export async function applyEmailChange(store: Backend, plan: EmailChangePlan, now: Date): Promise<EmailChangeOutcome> {
+  const lockKeys = [plan.newEmailKey, ...(plan.oldEmailKey === null ? [] : [plan.oldEmailKey])];
+  return store.engine.writeTransaction(lockKeys, async (trx) => {
     const clash = await trx
       .selectFrom('holders')
       .select('account_id')

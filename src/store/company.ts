@@ -1,9 +1,8 @@
 import type { Kysely } from 'kysely';
+import { PLACEHOLDER_COMPANY_NAME } from '../core/company-setup.js';
 import type { Company } from '../core/types.js';
 import type { StoreSchema } from './schema.js';
 
-/** The name used until `init --name` or `company set --name` gives the real one. */
-export const PLACEHOLDER_COMPANY_NAME = 'Your company';
 
 /** The company settings, or defaults when none were set yet. */
 export async function getCompany(db: Kysely<StoreSchema>): Promise<Company> {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { nameKey } from '../core/name-key.js';
 import type { Holder } from '../core/types.js';
 import { findHoldersOfAccounts } from './holders.js';
@@ -54,8 +54,12 @@ export async function findCustomers(db: Kysely<StoreSchema>, query: string, limi
   let nameIds: string[] = [];
   if (words.length > 0) {
     let search = db.selectFrom('holders').select('account_id').distinct();
-    // instr, not like: no wildcards to escape, and no case folding in SQL (the key is folded already).
-    for (const word of words) search = search.where((eb) => eb(eb.fn<number>('instr', [eb(eb.val(' '), '||', eb.ref('name_key')), eb.val(` ${word}`)]), '>', 0));
+    // A word starts a word of the name: ' ' || name_key contains ' ' || word. LIKE with its
+    // wildcards escaped, which both engines read alike; no case folding in SQL (the key is folded already).
+    for (const word of words) {
+      const pattern = `% ${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      search = search.where(sql<boolean>`(' ' || name_key) like ${pattern} escape '\\'`);
+    }
     const rows = await search.orderBy('account_id').limit(limit + 1).execute();
     nameIds = rows.map((row) => row.account_id).filter((id) => !idMatches.includes(id));
   }

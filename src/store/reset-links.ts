@@ -9,9 +9,8 @@ import type { Role } from '../core/types.js';
 import { appendAudit } from './audit.js';
 import { getCompany } from './company.js';
 import { findHoldersByEmailKey, findHoldersOfAccounts } from './holders.js';
-import { immediateTransaction } from './immediate-transaction.js';
-import type { Store } from './open-store.js';
-import { patientTransaction } from './patient-transaction.js';
+import type { Backend } from './backend.js';
+import type { PatienceOptions } from './engine.js';
 import type { StoreSchema } from './schema.js';
 import { accountsUsingKeys } from './accounts-using.js';
 import { toStoredLink, withSupersedingRecipient } from './stored-link.js';
@@ -49,16 +48,16 @@ export async function latestLinksByLogin(db: Kysely<StoreSchema>, accountIds: re
  * ConfirmationNeededError when the recipient's domain looks mistyped and `domainConfirmed` is not set.
  */
 export async function issueResetLink(
-  store: Store,
+  store: Backend,
   email: string,
   options: { force: boolean; send: boolean; now: Date; domainConfirmed?: boolean },
 ): Promise<IssuedLink> {
   const emailKey = normalizeEmail(email);
-  const company = await getCompany(store.db);
+  const company = await getCompany(store.engine.db);
   if (!company.resetUrl) {
     throw new UsageError('The Account Password Reset link is not set. Copy it from "My Company" in Enrollsy, then run `enrollsy-help company set --reset-url <url>`.');
   }
-  return immediateTransaction(store, async (trx) => {
+  return store.engine.writeTransaction([emailKey], async (trx) => {
     const holdersWithAddress = await findHoldersByEmailKey(trx, emailKey);
     if (holdersWithAddress.length === 0) {
       const suggestions = await suggestionsFor(trx, emailKey);
@@ -177,14 +176,13 @@ export interface DeliveryOutcome {
  * makes the command fail: resolves to false when the outcome could not be recorded.
  */
 export async function recordDelivery(
-  store: Store,
+  store: Backend,
   link: IssuedLink,
   outcome: DeliveryOutcome,
   now: Date,
-  options: { patienceMs: number; signal?: AbortSignal; onWait?: () => void } = { patienceMs: 0 },
+  options: PatienceOptions = { patienceMs: 0 },
 ): Promise<boolean> {
-  return patientTransaction(
-    store,
+  return store.engine.patientWrite(
     async (trx) => {
       await trx
         .updateTable('reset_links')

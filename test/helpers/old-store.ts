@@ -1,7 +1,12 @@
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, type Migration } from 'kysely';
 import { writeFileSync } from 'node:fs';
 import { migrations } from '../../src/store/migrations.js';
+
+/** The store's migrations as kysely's Migrator runs them on SQLite (how older versions made stores). */
+export const sqliteMigrations: Record<string, Migration> = Object.fromEntries(
+  Object.entries(migrations).map(([name, migration]) => [name, { up: (db: Kysely<any>) => migration.up(db, 'sqlite') }]),
+);
 
 /**
  * A store as an older enrollsy-help left it: kysely's Migrator up to `version` (with its own
@@ -16,7 +21,7 @@ export async function oldStore(path: string, version: number, options: { setVers
   sqlite.pragma('journal_mode = WAL');
   const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
   const target = Object.keys(migrations)[version - 1]!;
-  const { error } = await new Migrator({ db: kysely, provider: { getMigrations: async () => migrations } }).migrateTo(target);
+  const { error } = await new Migrator({ db: kysely, provider: { getMigrations: async () => sqliteMigrations } }).migrateTo(target);
   if (error) throw error;
   if (options.setVersion !== false) sqlite.pragma(`user_version = ${version}`);
   if (options.holder !== false) {

@@ -1,7 +1,6 @@
 import { UsageError } from '../../core/errors.js';
 import { normalizeEmail, shortForMessage } from '../../core/email.js';
 import { formatMoment } from '../../core/format-time.js';
-import { listAudit } from '../../store/audit.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 
@@ -38,7 +37,7 @@ export async function runAudit(ctx: Context, options: { email?: string; since?: 
   const since = options.since === undefined ? undefined : parseSince(options.since);
   const store = await ctx.openStore();
   try {
-    const entries = await listAudit(store.db, { emailKey: options.email === undefined ? undefined : normalizeEmail(options.email), since });
+    const entries = await store.listAudit({ emailKey: options.email === undefined ? undefined : normalizeEmail(options.email), since });
     const json = { entries: entries.map(({ at, admin, action, accountId, details }) => ({ at, admin, action, accountId, details })) };
     // Entries from before the store recorded who acted show "(not recorded)".
     const who = (admin: string | null) => shortForMessage(admin ?? '(not recorded)', 20);

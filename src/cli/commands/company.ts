@@ -1,9 +1,6 @@
 import { UsageError } from '../../core/errors.js';
 import { shortForMessage, UNPRINTABLE } from '../../core/email.js';
 import type { Company } from '../../core/types.js';
-import { appendAudit } from '../../store/audit.js';
-import { getCompany, updateCompany } from '../../store/company.js';
-import { immediateTransaction } from '../../store/immediate-transaction.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { checkEmailOption, checkUrl } from '../options/url-option.js';
@@ -58,7 +55,7 @@ function companyJson(company: Company) {
 export async function runCompanyShow(ctx: Context): Promise<CommandResult> {
   const store = await ctx.openStore();
   try {
-    const company = await getCompany(store.db);
+    const company = await store.company();
     return { exitCode: 0, json: companyJson(company), text: renderCompany(ctx, company) };
   } finally {
     await store.close();
@@ -74,11 +71,7 @@ export async function runCompanySet(ctx: Context, options: CompanySetOptions): P
   const store = await ctx.openStore();
   try {
     const now = ctx.clock.now();
-    const company = await immediateTransaction(store, async (trx) => {
-      const updated = await updateCompany(trx, changes, now);
-      await appendAudit(trx, { at: now.toISOString(), admin: store.admin, action: 'company.set', accountId: null, emailKey: null, details: { changed: Object.keys(changes) } });
-      return updated;
-    });
+    const company = await store.setCompany(changes, now);
     return { exitCode: 0, json: companyJson(company), text: `${ctx.out.green('✔')} Company settings saved.\n${renderCompany(ctx, company)}` };
   } finally {
     await store.close();

@@ -4,8 +4,7 @@ import type { Readable } from 'node:stream';
 import { csvRow } from '../../core/csv-row.js';
 import { UsageError } from '../../core/errors.js';
 import { emailProblem, normalizeEmail, shortForMessage } from '../../core/email.js';
-import { assertIntact } from '../../store/assert-intact.js';
-import { checkConflicts, scanAllConflicts, type ConflictFindings, type LookAlikeAdvisory, type SharedAddress } from '../../store/find-conflicts.js';
+import type { ConflictFindings, LookAlikeAdvisory, SharedAddress } from '../../store/conflict-findings.js';
 import { startSpinner } from '../../ui/spinner.js';
 import { requireFile } from '../options/require-file.js';
 import type { CommandResult } from '../command-result.js';
@@ -122,8 +121,8 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
     if (options.file === undefined && emails.length === 0) {
       spinner.update('Checking the store file, then scanning it for addresses used in more than one account…');
       // A damaged page must not read as "no conflicts".
-      assertIntact(store.sqlite, ctx.storePath);
-      ({ checked, ...findings } = scanAllConflicts(store, { advisories: options.advisories !== false }));
+      await store.checkIntegrity();
+      ({ checked, ...findings } = await store.scanConflicts({ advisories: options.advisories !== false }));
     } else {
       let keys: string[];
       if (options.file !== undefined) {
@@ -137,7 +136,7 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
         checked = emails.length;
       }
       spinner.update(`Checking ${keys.length.toLocaleString('en-US')} addresses…`);
-      findings = checkConflicts(store, keys, { advisories: options.advisories !== false });
+      findings = await store.checkConflicts(keys, { advisories: options.advisories !== false });
     }
     spinner.stop();
     const exitCode = findings.conflicts.length > 0 || invalid.length > 0 ? 1 : 0;

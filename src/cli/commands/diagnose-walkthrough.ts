@@ -6,10 +6,7 @@ import { formatMoment } from '../../core/format-time.js';
 import { groupByAccount } from '../../core/group-by-account.js';
 import { planConflictFix } from '../../core/plan-conflict-fix.js';
 import { holderName, type Company } from '../../core/types.js';
-import { accountsUsingKeys } from '../../store/accounts-using.js';
-import { applyConflictFix } from '../../store/apply-conflict-fix.js';
-import { gatherDiagnoseFacts } from '../../store/gather-diagnose-facts.js';
-import type { Store } from '../../store/open-store.js';
+import type { Store } from '../../store/store.js';
 import { terminalPrompter, type Prompter } from '../../ui/prompts.js';
 import { startSpinner } from '../../ui/spinner.js';
 import type { CommandResult } from '../command-result.js';
@@ -168,7 +165,7 @@ function signInHelp(ctx: Context, company: Company, emailKey: string): string {
 }
 
 async function offerConflictFix(ctx: Context, ask: Prompter, store: Store, email: string, note: (text: string) => void): Promise<boolean> {
-  const facts = await gatherDiagnoseFacts(store, email, ctx.clock.now());
+  const facts = await store.diagnoseFacts(email, ctx.clock.now());
   const accounts = groupByAccount(facts.holdersWithAddress);
   const fixNow = await ask.confirm('Fix the duplicate now (remove or change the address in the other account)?', true);
   if (!fixNow) {
@@ -177,7 +174,7 @@ async function offerConflictFix(ctx: Context, ask: Prompter, store: Store, email
   }
   const request = await askConflictFix(ask, email, accounts);
   const newEmail = request.newEmail;
-  const using = newEmail ? ((await accountsUsingKeys(store.db, [normalizeEmail(newEmail)])).get(normalizeEmail(newEmail)) ?? []) : [];
+  const using = newEmail ? ((await store.accountsUsingKeys([normalizeEmail(newEmail)])).get(normalizeEmail(newEmail)) ?? []) : [];
   let plan;
   try {
     plan = planConflictFix(request, facts.holdersWithAddress, using);
@@ -197,7 +194,7 @@ async function offerConflictFix(ctx: Context, ask: Prompter, store: Store, email
     note('Fix proposed but not applied.');
     return false;
   }
-  const { holdersChanged, linksRevoked } = await applyConflictFix(store, plan, ctx.clock.now());
+  const { holdersChanged, linksRevoked } = await store.applyConflictFix(plan, ctx.clock.now());
   ctx.print(`${statusMark(ctx.out, 'pass')} Changed ${holdersChanged} holder${holdersChanged === 1 ? '' : 's'}; recorded in the audit log.${linksRevoked > 0 ? ` ${linksRevoked} reset link${linksRevoked === 1 ? '' : 's'} sent to the removed address no longer work${linksRevoked === 1 ? 's' : ''}.` : ''}`);
   note(`Duplicate fixed: kept in ${plan.keep}, ${plan.action === 'delete' ? 'removed from' : `changed to ${plan.newEmail} in`} ${plan.targets.map((t) => t.accountId).join(', ')}.`);
   return true;

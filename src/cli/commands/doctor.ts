@@ -3,7 +3,7 @@ import { CliError, UsageError } from '../../core/errors.js';
 import { emailProblem, shortForMessage } from '../../core/email.js';
 import type { Check } from '../../core/diagnose.js';
 import type { Company } from '../../core/types.js';
-import type { Store } from '../../store/open-store.js';
+import type { Store } from '../../store/store.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { statusMark } from '../render/render-checks.js';
@@ -40,7 +40,7 @@ async function checkStore(ctx: Context, checks: Check[]): Promise<Store | null> 
     return null;
   }
   const { SCHEMA_VERSION } = await import('../../store/migrations.js');
-  checks.push({ id: 'store', status: 'pass', title: 'Store', detail: `${store.path} opens (schema ${SCHEMA_VERSION}, up to date)`, fix: '' });
+  checks.push({ id: 'store', status: 'pass', title: 'Store', detail: `${store.location} opens (schema ${SCHEMA_VERSION}, up to date)`, fix: '' });
   checks.push(
     store.looseMode === null
       ? { id: 'store-permissions', status: 'pass', title: 'Store permissions', detail: 'only its owner can read it', fix: '' }
@@ -49,7 +49,7 @@ async function checkStore(ctx: Context, checks: Check[]): Promise<Store | null> 
           status: 'fail',
           title: 'Store permissions',
           detail: `other users of this machine can read it (mode ${store.looseMode.toString(8)}), and it holds customers' names and addresses`,
-          fix: `chmod 600 '${store.path}'`,
+          fix: `chmod 600 '${store.location}'`,
         },
   );
   return store;
@@ -60,7 +60,7 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<C
   const testProblem = options.sendTest === undefined ? null : emailProblem(options.sendTest);
   if (testProblem !== null) throw new UsageError(`--send-test: "${shortForMessage(options.sendTest!)}" is not a valid address (${testProblem}). Nothing was sent.`);
   const { createMailer, senderAddress } = await import('../../mail/mailer.js');
-  const { getCompany, PLACEHOLDER_COMPANY_NAME } = await import('../../store/company.js');
+  const { PLACEHOLDER_COMPANY_NAME } = await import('../../core/company-setup.js');
   const { companyChecks } = await import('../../core/company-checks.js');
   const checks: Check[] = [];
   const report: DoctorReport = { ok: false, checks, mail: null, testMessage: null };
@@ -69,7 +69,7 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<C
     let company: Company | null = null;
     let sender: string | null = null;
     if (store) {
-      company = await getCompany(store.db);
+      company = await store.company();
       let senderProblem: string | null = null;
       try {
         sender = senderAddress(ctx.io.env, company);
@@ -82,7 +82,7 @@ export async function runDoctor(ctx: Context, options: DoctorOptions): Promise<C
 
     let mailer;
     try {
-      mailer = createMailer({ env: ctx.io.env, storePath: store?.path ?? ctx.storePath });
+      mailer = createMailer({ env: ctx.io.env, outbox: ctx.outboxFor(store) });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
       checks.push({ id: 'mail-server', status: 'fail', title: 'Mail server', detail: error.message.replace(/\.$/, ''), fix: `Correct the mail settings, e.g. ${SMTP_EXAMPLE}` });
@@ -165,12 +165,8 @@ async function sendTest(
         : { id: 'test-message', status: 'pass', title: 'Test message', detail: `accepted by ${sent.location} for ${to.trim()}; check that inbox, and its spam folder`, fix: '' },
     );
     if (store) {
-      const { immediateTransaction } = await import('../../store/immediate-transaction.js');
-      const { appendAudit } = await import('../../store/audit.js');
       const now = ctx.clock.now();
-      await immediateTransaction(store, (trx) =>
-        appendAudit(trx, { at: now.toISOString(), admin: store.admin, action: sent.transport === 'outbox' ? 'mail.test-saved' : 'mail.test-sent', accountId: null, emailKey: null, details: { to: to.trim(), transport: sent.transport, messageId: sent.messageId } }),
-      );
+      await store.recordAudit({ at: now.toISOString(), action: sent.transport === 'outbox' ? 'mail.test-saved' : 'mail.test-sent', accountId: null, emailKey: null, details: { to: to.trim(), transport: sent.transport, messageId: sent.messageId } });
     }
   } catch (error) {
     if (!(error instanceof CliError)) throw error;

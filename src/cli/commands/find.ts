@@ -56,7 +56,7 @@ export async function runFind(ctx: Context, words: string[], options: FindOption
   const store = await ctx.openStore();
   try {
     const { findCustomers } = await import('../../store/find-customers.js');
-    const search = await findCustomers(store.db, query, options.limit);
+    const search = await store.findCustomers(query, options.limit);
     return { exitCode: search.accounts.length > 0 ? 0 : 1, json: searchJson(search), text: renderSearch(ctx, search) };
   } finally {
     await store.close();

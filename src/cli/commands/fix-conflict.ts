@@ -4,9 +4,6 @@ import { groupByAccount } from '../../core/group-by-account.js';
 import { matchAccountId } from '../../core/match-account-id.js';
 import { planConflictFix, type ConflictFixPlan } from '../../core/plan-conflict-fix.js';
 import { holderName } from '../../core/types.js';
-import { accountsUsingKeys } from '../../store/accounts-using.js';
-import { applyConflictFix } from '../../store/apply-conflict-fix.js';
-import { findHoldersByEmailKey } from '../../store/holders.js';
 import { terminalPrompter } from '../../ui/prompts.js';
 import { askConflictFix } from '../ask-conflict-fix.js';
 import type { CommandResult } from '../command-result.js';
@@ -65,7 +62,7 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
   const store = await ctx.openStore();
   try {
     const emailKey = normalizeEmail(email);
-    const holders = await findHoldersByEmailKey(store.db, emailKey);
+    const holders = await store.holdersByEmailKey(emailKey);
     const accounts = groupByAccount(holders);
     // a1003 means A1003 when that is the only match; the plan refuses what does not match.
     const exact = (typed: string | undefined) => {
@@ -95,7 +92,7 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
       throw new UsageError('Give --keep <accountId> and --delete or --change-to <new-email>.');
     }
     const newKey = changeTo === undefined ? null : normalizeEmail(changeTo);
-    const using = newKey === null ? [] : ((await accountsUsingKeys(store.db, [newKey])).get(newKey) ?? []);
+    const using = newKey === null ? [] : ((await store.accountsUsingKeys([newKey])).get(newKey) ?? []);
     const plan = planConflictFix({ email, keep, action, newEmail: changeTo, only }, holders, using);
     if (plan.targets.length === 0) {
       return { exitCode: 0, json: planJson(plan, false, options.dryRun === true), text: `${ctx.out.green('✔')} Only account ${plan.keep} uses ${emailKey}: nothing to fix.` };
@@ -122,7 +119,7 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
         return { exitCode: 0, json: planJson(plan, false, false), text: 'Nothing was changed.' };
       }
     }
-    const { holdersChanged, linksRevoked } = await applyConflictFix(store, plan, ctx.clock.now());
+    const { holdersChanged, linksRevoked } = await store.applyConflictFix(plan, ctx.clock.now());
     const revokedLine = linksRevoked > 0 ? `\n${ctx.out.yellow('!')} ${linksRevoked} valid reset link${linksRevoked === 1 ? '' : 's'} sent to ${emailKey} in the changed account${linksRevoked === 1 ? ' no longer works' : 's no longer work'}.` : '';
     return {
       exitCode: 0,

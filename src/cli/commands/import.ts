@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { importBatches, type ImportBatch } from '../../core/import-batches.js';
-import { importAccounts, ImportRejectedError, unreadableAsUsage, type RejectedRow } from '../../store/import-accounts.js';
+import { ImportRejectedError, unreadableAsUsage, type RejectedRow } from '../../store/import-outcome.js';
 import { importBatchesInWorker, importWorkerPath } from '../../store/import-batches-in-worker.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
@@ -50,7 +50,7 @@ export async function runImport(ctx: Context, file: string, options: { skipInval
       : workerPath
         ? importBatchesInWorker(workerPath, file)
         : importBatches(createReadStream(file), file);
-    const outcome = await importAccounts(store, batches, {
+    const outcome = await store.importAccounts(batches, {
       skipInvalid: options.skipInvalid === true,
       now: ctx.clock.now(),
       sourceName: fromStdin ? 'stdin' : file,

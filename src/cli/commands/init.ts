@@ -3,12 +3,10 @@ import { join } from 'node:path';
 import type { Company } from '../../core/types.js';
 import { importBatches } from '../../core/import-batches.js';
 import { packageRoot } from '../../core/package-root.js';
-import { appendAudit } from '../../store/audit.js';
-import { getCompany, PLACEHOLDER_COMPANY_NAME, updateCompany } from '../../store/company.js';
-import type { Store } from '../../store/open-store.js';
+import { PLACEHOLDER_COMPANY_NAME } from '../../core/company-setup.js';
+import { isPostgresUrl } from '../../store/postgres/postgres-location.js';
+import type { Store } from '../../store/store.js';
 import { UsageError } from '../../core/errors.js';
-import { immediateTransaction } from '../../store/immediate-transaction.js';
-import { importAccounts } from '../../store/import-accounts.js';
 import { SCHEMA_VERSION } from '../../store/migrations.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
@@ -17,15 +15,17 @@ import { companyChanges, renderCompany, type CompanySetOptions } from './company
 /** Flags of `init`. */
 export interface InitOptions extends CompanySetOptions {
   demo?: boolean;
+  /** PostgreSQL: the schema to create the store in. */
+  schema?: string;
 }
 
 // The demo's made-up accounts and settings must never slip into a real store by accident.
 async function confirmDemoOverReal(ctx: Context, store: Store, demoName: string): Promise<void> {
-  const company = await getCompany(store.db);
-  const { n: accounts } = (await store.db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow());
+  const company = await store.company();
+  const accounts = await store.accountCount();
   const real = company.name !== demoName && (accounts > 0 || company.signInUrl !== null || company.resetUrl !== null);
   if (!real || ctx.yes) return;
-  const what = `${ctx.storePath} already holds ${company.name === PLACEHOLDER_COMPANY_NAME ? '' : `${company.name}'s `}data (${accounts} account${accounts === 1 ? '' : 's'}); --demo would add made-up accounts and replace the company's links and sender with the demo ones`;
+  const what = `${ctx.storeLabel} already holds ${company.name === PLACEHOLDER_COMPANY_NAME ? '' : `${company.name}'s `}data (${accounts} account${accounts === 1 ? '' : 's'}); --demo would add made-up accounts and replace the company's links and sender with the demo ones`;
   if (!ctx.interactive) throw new UsageError(`${what}. Use another store (e.g. --db data/demo.db), or pass --yes to do it anyway. Nothing was changed.`);
   const { terminalPrompter } = await import('../../ui/prompts.js');
   const ask = await terminalPrompter(ctx.io);
@@ -35,7 +35,10 @@ async function confirmDemoOverReal(ctx: Context, store: Store, demoName: string)
 /** `init`: creates or migrates the store; `--demo` loads the demo company and accounts. */
 export async function runInit(ctx: Context, options: InitOptions): Promise<CommandResult> {
   const changes = companyChanges(options);
-  const store = await ctx.openStore({ create: true });
+  if (options.schema !== undefined && !isPostgresUrl(ctx.storePath)) {
+    throw new UsageError('--schema is for a PostgreSQL store (--db postgres://…); a SQLite file has no schemas. Nothing was changed.');
+  }
+  const store = await ctx.openStore({ create: true, schema: options.schema });
   try {
     const now = ctx.clock.now();
     let demo: { accounts: number; holders: number } | null = null;
@@ -44,7 +47,7 @@ export async function runInit(ctx: Context, options: InitOptions): Promise<Comma
       const demoCompany = JSON.parse(readFileSync(join(fixtures, 'demo-company.json'), 'utf8')) as Partial<Company>;
       await confirmDemoOverReal(ctx, store, demoCompany.name ?? '');
       Object.assign(changes, { ...demoCompany, ...changes });
-      const outcome = await importAccounts(store, importBatches(createReadStream(join(fixtures, 'demo-accounts.csv')), 'fixtures/demo-accounts.csv'), {
+      const outcome = await store.importAccounts(importBatches(createReadStream(join(fixtures, 'demo-accounts.csv')), 'fixtures/demo-accounts.csv'), {
         skipInvalid: false,
         now,
         sourceName: 'fixtures/demo-accounts.csv',
@@ -52,17 +55,15 @@ export async function runInit(ctx: Context, options: InitOptions): Promise<Comma
       demo = outcome.imported;
     }
     if (Object.keys(changes).length > 0) {
-      await immediateTransaction(store, async (trx) => {
-        await updateCompany(trx, changes, now);
-        await appendAudit(trx, { at: now.toISOString(), admin: store.admin, action: 'company.set', accountId: null, emailKey: null, details: { changed: Object.keys(changes) } });
-      });
+      await store.setCompany(changes, now);
     }
-    const company = await getCompany(store.db);
+    const company = await store.company();
     const lines = [
       store.migratedFrom
-        ? `${ctx.out.green('✔')} Store ${ctx.storePath} migrated from schema ${store.migratedFrom.version} to ${SCHEMA_VERSION} (the old file is kept as ${store.migratedFrom.backup}).`
-        : `${ctx.out.green('✔')} Store ready: ${ctx.storePath} (schema ${SCHEMA_VERSION}).`,
+        ? `${ctx.out.green('✔')} Store ${ctx.storeLabel} migrated from schema ${store.migratedFrom.version} to ${SCHEMA_VERSION}${store.migratedFrom.backup ? ` (the old file is kept as ${store.migratedFrom.backup})` : ' in one transaction'}.`
+        : `${ctx.out.green('✔')} Store ready: ${ctx.storeLabel} (schema ${SCHEMA_VERSION}).`,
     ];
+    if (options.schema !== undefined) lines.push(`  The store is in the PostgreSQL schema "${options.schema}": give the other commands the URL with ?schema=${options.schema} (in --db or ENROLLSY_DB).`);
     if (demo) lines.push(`${ctx.out.green('✔')} Demo data loaded: ${demo.accounts} accounts, ${demo.holders} holders.`);
     lines.push('', renderCompany(ctx, company));
     lines.push(
@@ -73,7 +74,7 @@ export async function runInit(ctx: Context, options: InitOptions): Promise<Comma
     );
     return {
       exitCode: 0,
-      json: { store: store.path, schemaVersion: SCHEMA_VERSION, migratedFrom: store.migratedFrom, demo },
+      json: { store: store.location, schemaVersion: SCHEMA_VERSION, migratedFrom: store.migratedFrom, demo },
       text: lines.join('\n'),
     };
   } finally {

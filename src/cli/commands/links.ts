@@ -1,5 +1,4 @@
 import { embedSnippet } from '../../core/embed-snippet.js';
-import { getCompany } from '../../store/company.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 
@@ -7,7 +6,7 @@ import type { Context } from '../context.js';
 export async function runLinks(ctx: Context): Promise<CommandResult> {
   const store = await ctx.openStore();
   try {
-    const company = await getCompany(store.db);
+    const company = await store.company();
     const embed = embedSnippet(company);
     const unset = (flag: string) => ctx.out.yellow(`(not set: enrollsy-help company set ${flag} <url>)`);
     const text = [

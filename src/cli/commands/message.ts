@@ -3,10 +3,7 @@ import { normalizeEmail } from '../../core/email.js';
 import { holderName, type Company, type Holder } from '../../core/types.js';
 import { createMailer, senderAddress, senderMailbox } from '../../mail/mailer.js';
 import { CUSTOMER_TEMPLATES, customerMessage, type CustomerTemplate } from '../../mail/templates.js';
-import { appendAudit } from '../../store/audit.js';
-import { getCompany, PLACEHOLDER_COMPANY_NAME } from '../../store/company.js';
-import { findHoldersByEmailKey, findHoldersOfAccounts } from '../../store/holders.js';
-import { immediateTransaction } from '../../store/immediate-transaction.js';
+import { PLACEHOLDER_COMPANY_NAME } from '../../core/company-setup.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { checkRecipientMail, mailGate } from '../recipient-mail.js';
@@ -42,11 +39,11 @@ export async function runMessage(ctx: Context, email: string, options: { templat
   requireWellFormed(email);
   const store = await ctx.openStore();
   try {
-    const company = await getCompany(store.db);
+    const company = await store.company();
     if (options.send) requireCompanySetUp(company, template);
     // Printing needs no sender; the text then names it in general words.
     const sender = options.send ? senderAddress(ctx.io.env, company) : senderOrNull(ctx.io.env, company) ?? '';
-    const holders = await findHoldersByEmailKey(store.db, normalizeEmail(email));
+    const holders = await store.holdersByEmailKey(normalizeEmail(email));
     const accountCount = new Set(holders.map((h) => h.accountId)).size;
     // R1: while the address is in two accounts its login fails, and a reset email cannot help.
     if (template === 'reset' && options.send && accountCount > 1) {
@@ -57,7 +54,7 @@ export async function runMessage(ctx: Context, email: string, options: { templat
     if (template === 'grant-access' && holders.length > 0) {
       const accountIds = [...new Set(holders.map((h) => h.accountId))];
       if (accountIds.length > 1) throw new ProblemError(`${normalizeEmail(email)} is in ${accountIds.length} accounts; fix that first (enrollsy-help fix-conflict), then send grant-access to the right primary.`);
-      recipient = (await findHoldersOfAccounts(store.db, accountIds)).find((h) => h.role === 'primary');
+      recipient = (await store.holdersOfAccounts(accountIds)).find((h) => h.role === 'primary');
       if (!recipient?.email && options.send) {
         throw new ProblemError(`The primary holder of account ${accountIds[0]} has no email address, so nothing was sent: run without --send and read or text the instructions to them.`);
       }
@@ -98,16 +95,14 @@ export async function runMessage(ctx: Context, email: string, options: { templat
       return { exitCode: holders.length === 0 ? 1 : 0, json, text: `Subject: ${message.subject}\n\n${message.text}${note}` };
     }
     if (!recipient || to === null) throw new ProblemError(`No holder uses ${normalizeEmail(email)}; nothing was sent. Check the address with \`enrollsy-help diagnose ${email.trim()}\`.`);
-    const mailer = createMailer({ env: ctx.io.env, storePath: store.path });
+    const mailer = createMailer({ env: ctx.io.env, outbox: ctx.outboxFor(store) });
     try {
       const sent = await mailer.send({ to, toName: holderName(recipient), from: senderMailbox(ctx.io.env, company), ...message }).catch((error: unknown) => {
         if (error instanceof DeliveryError) throw new DeliveryError(`${error.message.replace(/\.$/, '')}. Nothing was sent; check the mail set-up with \`enrollsy-help doctor\`.`, error.extra);
         throw error;
       });
       const now = ctx.clock.now();
-      await immediateTransaction(store, (trx) =>
-        appendAudit(trx, { at: now.toISOString(), admin: store.admin, action: 'message.sent', accountId: recipient.accountId, emailKey: normalizeEmail(to), details: { template, to, transport: sent.transport, messageId: sent.messageId } }),
-      );
+      await store.recordAudit({ at: now.toISOString(), action: 'message.sent', accountId: recipient.accountId, emailKey: normalizeEmail(to), details: { template, to, transport: sent.transport, messageId: sent.messageId } });
       json.delivery = { transport: sent.transport, messageId: sent.messageId };
       return { exitCode: 0, json, text: `${ctx.out.green('✔')} "${message.subject}" sent to ${to} via ${sent.transport === 'outbox' ? `the outbox: ${sent.location}` : `SMTP (${sent.location})`}.` };
     } finally {

@@ -3,8 +3,6 @@ import { emailProblem, shortForMessage } from '../../core/email.js';
 import { explainLink } from '../../core/explain-link.js';
 import { resolveResetRecipient } from '../../core/reset-recipient.js';
 import { tokenFromLinkOrToken } from '../../core/reset-token.js';
-import { gatherDiagnoseFacts } from '../../store/gather-diagnose-facts.js';
-import { verifyResetToken } from '../../store/reset-links.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { mailGate } from '../recipient-mail.js';
@@ -25,7 +23,7 @@ export async function runReset(ctx: Context, email: string, options: { send?: bo
   try {
     // Before anything is issued: an email to a domain that takes no mail can never arrive.
     // A link for texting (--no-send) needs no mail; the store's own refusals come from issuing.
-    const decision = send ? resolveResetRecipient(await gatherDiagnoseFacts(store, email, ctx.clock.now())) : null;
+    const decision = send ? resolveResetRecipient(await store.diagnoseFacts(email, ctx.clock.now())) : null;
     const gate = decision?.ok
       ? await mailGate(ctx, decision.email, (why) => `${why}; no reset link was issued. Correct the address in the account, or issue the link with --no-send and text it to the customer.`)
       : null;
@@ -45,7 +43,7 @@ export async function runResetVerify(ctx: Context, value: string): Promise<Comma
   const store = await ctx.openStore();
   try {
     const now = ctx.clock.now();
-    const { status, link } = await verifyResetToken(store.db, token, now);
+    const { status, link } = await store.verifyResetToken(token, now);
     const explanation = link === null ? 'no link with this token was issued from this store' : explainLink(link, now);
     const json = {
       status,

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { immediateTransaction } from './immediate-transaction.js';
-import type { Store } from './open-store.js';
-import type { StoreSchema } from './schema.js';
+import type { PatienceOptions } from '../engine.js';
+import type { StoreSchema } from '../schema.js';
+import type { SqliteEngine } from './sqlite-engine.js';
 
 function isBusy(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
@@ -16,9 +16,9 @@ function isBusy(error: unknown): boolean {
  * stop the wait. Resolves to false when it gave up (the lock was still held, or aborted).
  */
 export async function patientTransaction(
-  store: Store,
+  store: SqliteEngine,
   work: (trx: Kysely<StoreSchema>) => Promise<void>,
-  options: { patienceMs: number; signal?: AbortSignal; onWait?: () => void },
+  options: PatienceOptions,
 ): Promise<boolean> {
   const started = Date.now();
   const busyTimeout = store.sqlite.pragma('busy_timeout', { simple: true }) as number;
@@ -28,7 +28,7 @@ export async function patientTransaction(
   try {
     for (;;) {
       try {
-        await immediateTransaction(store, work);
+        await store.writeTransaction([], work);
         return true;
       } catch (error) {
         if (!isBusy(error)) throw error;

@@ -1,45 +1,10 @@
-import { ACCOUNT_FIELDS, HOLDER_FIELDS, ImportFileError, type ImportBatch } from '../core/import-batches.js';
-import { UsageError } from '../core/errors.js';
-import { appendAudit } from './audit.js';
-import { immediateTransaction } from './immediate-transaction.js';
-import { MMAP_BYTES, type Store } from './open-store.js';
-import { revokeLinksOfChangedLogins } from './revoke-links.js';
-
-/** A row the import refused, with the line where its record starts (header = line 1). */
-export interface RejectedRow {
-  line: number;
-  reason: string;
-}
-
-/** What an import did. */
-export interface ImportOutcome {
-  imported: { accounts: number; holders: number };
-  rejected: RejectedRow[];
-  /** Accounts left out whole because one of their rows was invalid (--skip-invalid). */
-  skippedAccounts: number;
-  rowsRead: number;
-  /** Valid reset links that stopped working because the import changed their login (R3). */
-  linksRevoked?: number;
-}
-
-/** An export that cannot be read at all (bad header, CSV syntax) as a usage error (exit 2) with its line; other errors unchanged. */
-export function unreadableAsUsage(error: unknown): unknown {
-  if (error instanceof ImportFileError) return new UsageError(error.message, { imported: { accounts: 0, holders: 0 }, rejected: [{ line: error.line, reason: error.reason }] });
-  return error;
-}
-
-/** Thrown when the file has invalid rows and --skip-invalid was not given: nothing was imported. */
-export class ImportRejectedError extends UsageError {
-  constructor(
-    readonly rejected: RejectedRow[],
-    rowsRead: number,
-  ) {
-    super(
-      `${rejected.length} invalid row${rejected.length === 1 ? '' : 's'} in ${rowsRead} read; nothing was imported. Fix ${rejected.length === 1 ? 'it' : 'them'} and import again, or pass --skip-invalid to import the valid accounts.`,
-      { imported: { accounts: 0, holders: 0 }, rejected },
-    );
-  }
-}
+import { ACCOUNT_FIELDS, HOLDER_FIELDS, type ImportBatch } from '../../core/import-batches.js';
+import { appendAudit } from '../audit.js';
+import type { ImportOptions } from '../engine.js';
+import { ImportRejectedError, primaryRuleReason, unreadableAsUsage, type ImportOutcome, type RejectedRow } from '../import-outcome.js';
+import { revokeLinksOfChangedLogins } from '../revoke-links.js';
+import { MMAP_BYTES } from './open-sqlite.js';
+import type { SqliteEngine } from './sqlite-engine.js';
 
 // Rows per multi-row INSERT: one call into SQLite per 50 rows instead of per row (~35% faster).
 const ROWS_PER_INSERT = 50;
@@ -53,18 +18,7 @@ const H = HOLDER_FIELDS.length;
  * Into an empty store the indexes are built after the load (several times faster than
  * maintaining them row by row). Atomic unless `skipInvalid`: then an account is kept or skipped whole.
  */
-export async function importAccounts(
-  store: Store,
-  batches: AsyncIterable<ImportBatch> | Iterable<ImportBatch>,
-  options: {
-    skipInvalid: boolean;
-    now: Date;
-    sourceName: string;
-    onProgress?: (rowsRead: number) => void;
-    /** Called once every row is read, before the account checks, indexes and commit (seconds on a large file, with no progress to report). */
-    onSaving?: () => void;
-  },
-): Promise<ImportOutcome> {
+export async function importAccountsSqlite(store: SqliteEngine, batches: AsyncIterable<ImportBatch> | Iterable<ImportBatch>, options: ImportOptions): Promise<ImportOutcome> {
   const sqlite = store.sqlite;
   // Integrity is ours to keep here (every holder's account is written below); the per-row
   // foreign-key lookup would cost a B-tree search per holder. The pragma is a no-op inside a
@@ -76,7 +30,7 @@ export async function importAccounts(
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('mmap_size = 0');
   try {
-    return await immediateTransaction(store, async (trx) => {
+    return await store.writeTransaction([], async (trx) => {
       const lastId = (sqlite.prepare('select coalesce(max(id), 0) as id from holders').get() as { id: number }).id;
       // Into an empty store, load first and index after; the indexes are re-created from their
       // own stored definitions, so the migrations stay the one place that defines them.
@@ -139,10 +93,10 @@ export async function importAccounts(
         for (const { account_id: accountId, primaries } of wrong) {
           if (primaries === 0) {
             const { first_line: line } = firstLine.get(accountId) as { first_line: number };
-            rejected.push({ line, reason: `account ${accountId} has no primary holder (exactly one row must have role primary)` });
+            rejected.push({ line, reason: primaryRuleReason(accountId, 0) });
           } else {
             const [first, ...extra] = (primaryLines.all(lastId, accountId) as { position: number }[]).map((row) => row.position);
-            for (const line of extra) rejected.push({ line, reason: `account ${accountId} has a second primary holder (the first is on line ${first})` });
+            for (const line of extra) rejected.push({ line, reason: primaryRuleReason(accountId, primaries, first) });
           }
           markBad.run(accountId);
         }
@@ -170,11 +124,11 @@ export async function importAccounts(
           .prepare('select distinct account_id from reset_links where revoked_at is null and superseded_at is null and expires_at > ? and account_id in (select account_id from import_accounts)')
           .all(nowIso) as { account_id: string }[]
       ).map((row) => row.account_id);
-      const revoked = withValidLinks.length === 0 ? [] : await revokeLinksOfChangedLogins(trx, withValidLinks, options.now, 'import', store.admin);
+      const revoked = withValidLinks.length === 0 ? [] : await revokeLinksOfChangedLogins(trx, withValidLinks, options.now, 'import', options.admin);
       sqlite.exec('drop table temp.import_accounts; drop table temp.import_bad;');
       await appendAudit(trx, {
         at: nowIso,
-        admin: store.admin,
+        admin: options.admin,
         action: 'import',
         accountId: null,
         emailKey: null,

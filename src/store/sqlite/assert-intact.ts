@@ -1,5 +1,5 @@
-import { shortForMessage } from '../core/email.js';
-import { StoreError } from '../core/errors.js';
+import { shortForMessage } from '../../core/email.js';
+import { StoreError } from '../../core/errors.js';
 import type Database from 'better-sqlite3';
 
 /**

@@ -1,0 +1,117 @@
+import { gmailInbox, gmailLookAlikes } from '../core/gmail-inbox.js';
+import type { Role } from '../core/types.js';
+
+/** One account's holders of a shared address. */
+export interface ConflictAccount {
+  accountId: string;
+  accountName: string;
+  holders: { role: Role; name: string; email: string }[];
+}
+
+/** An address with the accounts that use it. */
+export interface SharedAddress {
+  normalizedEmail: string;
+  accounts: ConflictAccount[];
+}
+
+/** Different addresses of two or more accounts that reach one Gmail inbox: no R1 conflict, one inbox. */
+export interface LookAlikeAdvisory {
+  /** The inbox they all reach (dots and +tags dropped, googlemail.com as gmail.com). */
+  inbox: string;
+  addresses: SharedAddress[];
+}
+
+/** R1 conflicts (two or more accounts), same-account repeats (allowed) and look-alike advisories. */
+export interface ConflictFindings {
+  conflicts: SharedAddress[];
+  sharedWithinAccount: SharedAddress[];
+  advisories: LookAlikeAdvisory[];
+}
+
+/** A holder row of a shared address, as both engines' detail queries return it (ordered by key, account, position). */
+export interface SharedAddressRow {
+  email_key: string;
+  account_id: string;
+  account_name: string;
+  role: Role;
+  first_name: string;
+  last_name: string;
+  email: string;
+}
+
+/** Groups ordered detail rows into addresses and their accounts (shared by both engines). */
+export function groupSharedAddresses(rows: readonly SharedAddressRow[]): SharedAddress[] {
+  const found: SharedAddress[] = [];
+  let current: SharedAddress | undefined;
+  for (const row of rows) {
+    if (current?.normalizedEmail !== row.email_key) {
+      current = { normalizedEmail: row.email_key, accounts: [] };
+      found.push(current);
+    }
+    let account = current.accounts.at(-1);
+    if (account?.accountId !== row.account_id) {
+      account = { accountId: row.account_id, accountName: row.account_name, holders: [] };
+      current.accounts.push(account);
+    }
+    account.holders.push({ role: row.role, name: `${row.first_name} ${row.last_name}`.trim() || '(no name)', email: row.email });
+  }
+  return found;
+}
+
+/**
+ * The four set-based queries a conflict scan needs; each engine writes them its own way (SQLite
+ * passes key lists as one JSON array, PostgreSQL as an array parameter). What the findings mean
+ * is assembled once, below.
+ */
+export interface ConflictQueries {
+  /** How many distinct addresses the store holds, and those used by more than one holder. */
+  repeatedKeys(): Promise<{ checked: number; repeated: string[] }>;
+  /** Those of `keys` used by more than one holder. */
+  repeatedAmong(keys: readonly string[]): Promise<string[]>;
+  /** Every holder of `keys`, ordered by key, account and position in the export. */
+  holdersOfKeys(keys: readonly string[]): Promise<SharedAddressRow[]>;
+  /** The stored Gmail keys that share an inbox with another stored key. */
+  gmailKeysSharingAnInbox(): Promise<string[]>;
+}
+
+async function detailsFor(queries: ConflictQueries, keys: readonly string[]): Promise<Omit<ConflictFindings, 'advisories'>> {
+  const findings: Omit<ConflictFindings, 'advisories'> = { conflicts: [], sharedWithinAccount: [] };
+  if (keys.length === 0) return findings;
+  for (const shared of groupSharedAddresses(await queries.holdersOfKeys(keys))) (shared.accounts.length > 1 ? findings.conflicts : findings.sharedWithinAccount).push(shared);
+  return findings;
+}
+
+// The look-alike groups among `gmailKeys` (restricted to `inboxes` when given) that span two or more accounts.
+async function lookAlikeAdvisories(queries: ConflictQueries, gmailKeys: readonly string[], inboxes?: ReadonlySet<string>): Promise<LookAlikeAdvisory[]> {
+  const groups = [...gmailLookAlikes(gmailKeys)].filter(([inbox]) => inboxes === undefined || inboxes.has(inbox));
+  if (groups.length === 0) return [];
+  const byKey = new Map(groupSharedAddresses(await queries.holdersOfKeys(groups.flatMap(([, keys]) => keys))).map((shared) => [shared.normalizedEmail, shared]));
+  const advisories: LookAlikeAdvisory[] = [];
+  for (const [inbox, keys] of groups) {
+    const addresses = keys.sort().map((key) => byKey.get(key)).filter((shared): shared is SharedAddress => shared !== undefined);
+    if (new Set(addresses.flatMap((shared) => shared.accounts.map((a) => a.accountId))).size > 1) advisories.push({ inbox, addresses });
+  }
+  return advisories.sort((x, y) => (x.inbox < y.inbox ? -1 : x.inbox > y.inbox ? 1 : 0));
+}
+
+/**
+ * The whole store: counts the distinct addresses and collects the keys used more than once in
+ * one pass over the (email_key, account_id) index, then fetches only those keys' holders.
+ * Advisories read the Gmail keys from their own small index.
+ */
+export async function scanConflictsWith(queries: ConflictQueries, options: { advisories: boolean }): Promise<ConflictFindings & { checked: number }> {
+  const { checked, repeated } = await queries.repeatedKeys();
+  return {
+    checked,
+    ...(await detailsFor(queries, repeated)),
+    advisories: options.advisories ? await lookAlikeAdvisories(queries, await queries.gmailKeysSharingAnInbox()) : [],
+  };
+}
+
+/** The given keys, probed through the index in one query; look-alikes only when a Gmail address was given. */
+export async function checkConflictsWith(queries: ConflictQueries, keys: readonly string[], options: { advisories: boolean }): Promise<ConflictFindings> {
+  const findings = await detailsFor(queries, keys.length === 0 ? [] : await queries.repeatedAmong(keys));
+  const inboxes = new Set(keys.map(gmailInbox).filter((inbox): inbox is string => inbox !== null));
+  const advisories = options.advisories && inboxes.size > 0 ? await lookAlikeAdvisories(queries, await queries.gmailKeysSharingAnInbox(), inboxes) : [];
+  return { ...findings, advisories };
+}

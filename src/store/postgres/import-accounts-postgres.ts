@@ -1,0 +1,156 @@
+import { from as copyFrom } from 'pg-copy-streams';
+import type pg from 'pg';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { ACCOUNT_FIELDS, HOLDER_FIELDS, type ImportBatch } from '../../core/import-batches.js';
+import { appendAudit } from '../audit.js';
+import type { ImportOptions } from '../engine.js';
+import { ImportRejectedError, primaryRuleReason, unreadableAsUsage, type ImportOutcome, type RejectedRow } from '../import-outcome.js';
+import { revokeLinksOfChangedLogins } from '../revoke-links.js';
+import type { PostgresEngine } from './postgres-engine.js';
+
+// Rows per COPY: one round trip per ~10,000 holders keeps memory flat and the server busy.
+const ROWS_PER_COPY = 10000;
+const H = HOLDER_FIELDS.length;
+
+// COPY's text format: backslash escapes for the characters that delimit rows and fields ('' in a
+// batch stands for "no email": NULL, written \N).
+function copyField(value: string, nullWhenEmpty: boolean): string {
+  if (nullWhenEmpty && value === '') return '\\N';
+  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+// email and email_key may be empty (no address); the other fields never are.
+const NULLABLE = new Set(HOLDER_FIELDS.map((field, i) => (field === 'email' || field === 'email_key' ? i : -1)).filter((i) => i >= 0));
+
+async function copyRows(client: pg.PoolClient, statement: string, lines: string[]): Promise<void> {
+  if (lines.length === 0) return;
+  await pipeline(Readable.from([lines.join('')]), client.query(copyFrom(statement)));
+}
+
+/**
+ * Imports validated batches on PostgreSQL with every other writer shut out (the store-wide
+ * advisory lock) in one transaction: holders stream in with COPY (the foreign key to accounts is
+ * deferred to commit), the file's accounts into a temp table, then the same set-based rules as on
+ * SQLite: exactly one primary per account, each account of the file replacing the stored one,
+ * links of changed logins revoked. Into an empty store the holders' indexes are built after the load.
+ */
+export async function importAccountsPostgres(engine: PostgresEngine, batches: AsyncIterable<ImportBatch> | Iterable<ImportBatch>, options: ImportOptions): Promise<ImportOutcome> {
+  try {
+    return await engine.exclusiveTransaction(async (trx, client) => {
+      await client.query('set constraints all deferred');
+      const lastId = Number((await client.query<{ id: string }>('select coalesce(max(id), 0) as id from holders')).rows[0]!.id);
+      // Into an empty store, load first and index after; the indexes are re-created from their own
+      // definitions, so the migrations stay the one place that defines them.
+      const indexes =
+        lastId === 0
+          ? (await client.query<{ indexname: string; indexdef: string }>(
+              `select i.indexname, i.indexdef from pg_indexes i where i.schemaname = current_schema() and i.tablename = 'holders'
+               and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
+            )).rows
+          : [];
+      for (const index of indexes) await client.query(`drop index "${index.indexname.replace(/"/g, '""')}"`);
+      await client.query(`create temp table import_accounts (account_id text collate "C" not null, name text not null, first_line integer not null) on commit drop`);
+      await client.query(`create temp table import_bad (account_id text collate "C" primary key) on commit drop`);
+
+      const rejected: RejectedRow[] = [];
+      let rowsRead = 0;
+      let holders = 0;
+      let holderLines: string[] = [];
+      let accountLines: string[] = [];
+      const bad = new Set<string>();
+      const flush = async () => {
+        await copyRows(client, `copy holders (${HOLDER_FIELDS.join(', ')}) from stdin`, holderLines);
+        await copyRows(client, 'copy import_accounts (account_id, name, first_line) from stdin', accountLines);
+        holderLines = [];
+        accountLines = [];
+      };
+      for await (const batch of batches) {
+        for (let at = 0; at < batch.holders.length; at += H) {
+          let line = '';
+          for (let i = 0; i < H; i++) line += `${i === 0 ? '' : '\t'}${copyField(batch.holders[at + i]!, NULLABLE.has(i))}`;
+          holderLines.push(`${line}\n`);
+        }
+        for (let at = 0; at < batch.accounts.length; at += ACCOUNT_FIELDS) {
+          accountLines.push(`${copyField(batch.accounts[at]!, false)}\t${copyField(batch.accounts[at + 1]!, false)}\t${batch.accounts[at + 2]}\n`);
+        }
+        for (const row of batch.rejected) {
+          rejected.push({ line: row.line, reason: row.reason });
+          if (row.accountId !== '') bad.add(row.accountId);
+        }
+        holders += batch.holders.length / H;
+        rowsRead += batch.rowsRead;
+        if (holderLines.length >= ROWS_PER_COPY) await flush();
+        options.onProgress?.(rowsRead);
+      }
+      await flush();
+      options.onSaving?.();
+      if (bad.size > 0) await client.query('insert into import_bad (account_id) select unnest($1::text[]) on conflict do nothing', [[...bad]]);
+
+      // Account-level rule: exactly one primary. Accounts with an invalid row are out already.
+      const wrong = (
+        await client.query<{ account_id: string; primaries: number }>(
+          `select account_id, (count(*) filter (where role = 'primary'))::int as primaries from holders where id > $1
+           and account_id not in (select account_id from import_bad) group by account_id
+           having count(*) filter (where role = 'primary') <> 1`,
+          [lastId],
+        )
+      ).rows;
+      for (const { account_id: accountId, primaries } of wrong) {
+        if (primaries === 0) {
+          const { rows } = await client.query<{ line: number }>('select min(first_line) as line from import_accounts where account_id = $1', [accountId]);
+          rejected.push({ line: rows[0]!.line, reason: primaryRuleReason(accountId, 0) });
+        } else {
+          const { rows } = await client.query<{ position: number }>(`select position from holders where id > $1 and account_id = $2 and role = 'primary' order by position`, [lastId, accountId]);
+          const [first, ...extra] = rows.map((row) => row.position);
+          for (const line of extra) rejected.push({ line, reason: primaryRuleReason(accountId, primaries, first) });
+        }
+        await client.query('insert into import_bad (account_id) values ($1) on conflict do nothing', [accountId]);
+      }
+      rejected.sort((a, b) => a.line - b.line);
+      if (rejected.length > 0 && !options.skipInvalid) throw new ImportRejectedError(rejected, rowsRead);
+
+      const skippedAccounts = Number((await client.query<{ n: string }>('select count(*) as n from import_bad')).rows[0]!.n);
+      if (skippedAccounts > 0) {
+        holders -= (await client.query('delete from holders where id > $1 and account_id in (select account_id from import_bad)', [lastId])).rowCount ?? 0;
+        await client.query('delete from import_accounts where account_id in (select account_id from import_bad)');
+      }
+      // Each account of the file replaces the stored one: its old holders go.
+      if (lastId > 0) await client.query('delete from holders where id <= $1 and account_id in (select account_id from import_accounts)', [lastId]);
+      const nowIso = options.now.toISOString();
+      // An account's name comes from its first row (the file may list it in several runs of rows).
+      const accounts =
+        (
+          await client.query(
+            `insert into accounts (id, name, imported_at)
+             select distinct on (account_id) account_id, name, $1 from import_accounts order by account_id, first_line
+             on conflict (id) do update set name = excluded.name, imported_at = excluded.imported_at`,
+            [nowIso],
+          )
+        ).rowCount ?? 0;
+      // The holders' accounts exist now: run the deferred foreign-key checks, then (into an empty
+      // store) build the indexes, which PostgreSQL refuses while checks are pending.
+      await client.query('set constraints all immediate');
+      for (const index of indexes) await client.query(index.indexdef);
+      // R3: a replaced account may have lost an address or an access that a valid link was sent for.
+      const withValidLinks = (
+        await client.query<{ account_id: string }>(
+          'select distinct account_id from reset_links where revoked_at is null and superseded_at is null and expires_at > $1 and account_id in (select account_id from import_accounts)',
+          [nowIso],
+        )
+      ).rows.map((row) => row.account_id);
+      const revoked = withValidLinks.length === 0 ? [] : await revokeLinksOfChangedLogins(trx, withValidLinks, options.now, 'import', options.admin);
+      await appendAudit(trx, {
+        at: nowIso,
+        admin: options.admin,
+        action: 'import',
+        accountId: null,
+        emailKey: null,
+        details: { source: options.sourceName, rowsRead, accounts, holders, rejectedRows: rejected.length, skippedAccounts, ...(revoked.length > 0 ? { linksRevoked: revoked.length } : {}) },
+      });
+      return { imported: { accounts, holders }, rejected, skippedAccounts, rowsRead, linksRevoked: revoked.length };
+    });
+  } catch (error) {
+    throw unreadableAsUsage(error);
+  }
+}
