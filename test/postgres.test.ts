@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startCluster } from './helpers/postgres-cluster.mjs';
@@ -120,16 +120,6 @@ describePg('PostgreSQL store', () => {
     const noDb = await runBinary(['--db', postgresUrl('no_such_db'), 'init']);
     expect(noDb.code).toBe(3);
     expect(noDb.stderr).toMatch(/database .* does not exist/);
-    await adminQuery(`do $$ begin if not exists (select from pg_roles where rolname = 'clerk') then create role clerk login password 'right-horse'; end if; end $$`);
-    await adminQuery(`alter system set password_encryption = 'scram-sha-256'`);
-    // trust authentication accepts any password; a role that must give one needs an hba line, which
-    // the throwaway cluster does not have: the wrong-password case is covered by the message mapping test.
-    const secret = new URL(url);
-    secret.username = 'clerk';
-    secret.password = 's3cret-Pa55';
-    const withPassword = await runBinary(['--db', secret.toString(), 'diagnose', 'x@example.com']);
-    expect(withPassword.stderr).not.toContain('s3cret-Pa55');
-    expect(withPassword.stdout).not.toContain('s3cret-Pa55');
     const closedPort = new URL(url);
     closedPort.port = '1';
     closedPort.password = 'hunter22';
@@ -138,6 +128,34 @@ describePg('PostgreSQL store', () => {
     expect(JSON.parse(refused.stdout).error.message).toMatch(/refused the connection: check that it is running/);
     expect(refused.stdout + refused.stderr).not.toContain('hunter22');
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a password comes from PGPASSWORD or ~/.pgpass as libpq users expect; a wrong one is exit 3 and never printed', async () => {
+    const cluster = await startCluster({ password: 'right-horse-7' });
+    try {
+      const url = cluster.url; // no password in it
+      const home = join(temp.dir, 'home');
+      mkdirSync(home, { recursive: true });
+      const wrong = await runBinary(['--db', url, 'init'], { env: { PGPASSWORD: 'wrong-battery-9', HOME: home } });
+      expect(wrong.code).toBe(3);
+      expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+      expect(wrong.stderr).toMatch(/PostgreSQL refused the password for postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres: check PGPASSWORD, ~\/\.pgpass or the URL/);
+      expect(wrong.stdout + wrong.stderr).not.toContain('wrong-battery-9');
+      const inUrl = new URL(url);
+      inUrl.password = 'wrong-staple-3';
+      const wrongInUrl = await runBinary(['--db', inUrl.toString(), '--json', 'init'], { env: { HOME: home } });
+      expect(wrongInUrl.code).toBe(3);
+      expect(wrongInUrl.stdout + wrongInUrl.stderr).not.toContain('wrong-staple-3');
+      expect((await runBinary(['--db', url, 'init', '--demo'], { env: { PGPASSWORD: 'right-horse-7', HOME: home } })).code).toBe(0);
+      writeFileSync(join(home, '.pgpass'), `127.0.0.1:${cluster.port}:*:postgres:right-horse-7\n`, { mode: 0o600 });
+      const viaPgpass = await runBinary(['--db', url, '--json', '--offline', 'diagnose', 'jane.doe@example.com'], { env: { HOME: home } });
+      expect(viaPgpass.code).toBe(0);
+      expect(JSON.parse(viaPgpass.stdout).found).toBe(true);
+      const audit = await runBinary(['--db', url, '--json', 'audit'], { env: { HOME: home } });
+      expect(audit.stdout).not.toContain('right-horse-7');
+    } finally {
+      cluster.stop();
+    }
   });
 
   it('a dropped connection (the server stops mid-run) is exit 3 with one line, and nothing is half-applied', async () => {

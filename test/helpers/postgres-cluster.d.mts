@@ -8,4 +8,4 @@ export interface Cluster {
   stopNow(): void;
 }
 export function postgresBinDir(): string | null;
-export function startCluster(): Promise<Cluster>;
+export function startCluster(options?: { password?: string }): Promise<Cluster>;

@@ -3,7 +3,7 @@
 // initdb and postgres refuse to run as root (CI runs as root): then both run as the `postgres`
 // user that Debian's package creates, on a folder that user owns.
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,19 +40,31 @@ function asOwner(bin, args, owner) {
   return execFileSync('su', [owner, '-s', '/bin/sh', '-c', quoted], { stdio: 'pipe' });
 }
 
-/** Starts a cluster; returns its superuser URL and a stop function. */
-export async function startCluster() {
+/**
+ * Starts a cluster; returns its superuser URL and a stop function. With `password`, the superuser
+ * needs it (scram-sha-256 for every connection) instead of trust authentication.
+ */
+export async function startCluster({ password } = {}) {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL server binaries not found (install Debian\'s postgresql package)');
   const dir = mkdtempSync(join(tmpdir(), 'enrollsy-pg-'));
   const owner = process.getuid && process.getuid() === 0 ? 'postgres' : null;
+  let uid = -1;
+  let gid = -1;
   if (owner) {
-    const uid = Number(execFileSync('id', ['-u', owner], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', owner], { encoding: 'utf8' }).trim());
+    uid = Number(execFileSync('id', ['-u', owner], { encoding: 'utf8' }).trim());
+    gid = Number(execFileSync('id', ['-g', owner], { encoding: 'utf8' }).trim());
     chownSync(dir, uid, gid);
   }
   const data = join(dir, 'data');
-  asOwner(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'], owner);
+  const auth = ['-A', 'trust'];
+  if (password !== undefined) {
+    const pwfile = join(dir, 'pwfile');
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (owner) chownSync(pwfile, uid, gid);
+    auth.splice(0, 2, '-A', 'scram-sha-256', `--pwfile=${pwfile}`);
+  }
+  asOwner(join(bin, 'initdb'), ['-D', data, ...auth, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'], owner);
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
   asOwner(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start'], owner);
