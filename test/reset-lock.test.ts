@@ -115,7 +115,7 @@ describe('M2: Ctrl-C during a send while another writer holds the store', () => 
     const result = await run.done;
     expect(result.stderr).not.toMatch(/SqliteError|database is locked|\n\s+at /);
     expect(result.code).toBe(130);
-    expect(result.stdout).toMatch(/copy it to the customer yourself\):\n {4}https:\/\/\S+token=[A-Za-z0-9_-]{43}\n/);
+    expect(result.stdout).toMatch(/Give this link only to Jane Doe \(primary\), for example by text message\.\n {4}https:\/\/\S+token=[A-Za-z0-9_-]{43}\n/);
     expect(result.stderr).toMatch(/Interrupted while sending the reset email to jane\.doe@example\.com; it may or may not arrive\. The reset link is recorded and valid until .*--force/);
     expect(linkRows()).toEqual([{ delivery_status: 'failed' }]);
   });

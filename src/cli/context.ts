@@ -6,6 +6,7 @@ import { openStore } from '../store/open-store.js';
 import { isPostgresUrl, printablePostgresUrl } from '../store/postgres/postgres-location.js';
 import type { Store } from '../store/store.js';
 import { colorLevel, type IO } from '../ui/io.js';
+import type { Prompter } from '../ui/prompts.js';
 import { terminalText } from '../ui/terminal-text.js';
 import { actingAdmin } from './acting-admin.js';
 
@@ -47,7 +48,17 @@ export interface Context {
   print(text: string): void;
   /** Writes a line of progress, warning or notice to stderr. */
   notice(text: string): void;
+  /**
+   * The questions asked on a terminal (only when `interactive`). Passed in, as gh passes its
+   * prompter, so flows can run in-process against scripted answers.
+   */
+  prompter(): Promise<Prompter>;
+  /** Columns of the terminal stdout is (80 when unknown); text is wrapped to it. */
+  columns: number;
 }
+
+/** Makes the prompter a context uses: the terminal's by default. */
+export type PrompterFactory = (io: IO) => Promise<Prompter>;
 
 /** The store location: --db, else ENROLLSY_DB, else data/enrollsy.db under the current directory. */
 export function storePathFrom(options: GlobalOptions, env: NodeJS.ProcessEnv): string {
@@ -55,7 +66,7 @@ export function storePathFrom(options: GlobalOptions, env: NodeJS.ProcessEnv): s
 }
 
 /** Builds the context from the global options; the store is opened only by commands that need it. */
-export function createContext(io: IO, clock: Clock, options: GlobalOptions): Context {
+export function createContext(io: IO, clock: Clock, options: GlobalOptions, makePrompter?: PrompterFactory): Context {
   const noColorFlag = options.color === false;
   const json = options.json === true;
   const yes = options.yes === true;
@@ -66,6 +77,7 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions): Con
   let warnedLooseMode = false;
   const notice = (text: string) => void io.stderr.write(terminalText(text.endsWith('\n') ? text : `${text}\n`));
   const admin = actingAdmin(io.env);
+  let prompter: Promise<Prompter> | undefined;
   return {
     io,
     clock,
@@ -95,5 +107,8 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions): Con
     },
     print: (text) => void io.stdout.write(terminalText(text.endsWith('\n') ? text : `${text}\n`)),
     notice,
+    prompter: () =>
+      (prompter ??= makePrompter ? makePrompter(io) : import('../ui/prompts.js').then(({ terminalPrompter }) => terminalPrompter(io))),
+    columns: io.stdout.columns && io.stdout.columns > 0 ? io.stdout.columns : 80,
   };
 }

@@ -6,7 +6,6 @@ import { resetEmail } from '../mail/templates.js';
 import type { DeliveryOutcome, IssuedLink } from '../store/reset-links.js';
 import type { Store } from '../store/store.js';
 import { onInterrupt } from '../ui/interrupt.js';
-import { terminalPrompter } from '../ui/prompts.js';
 import type { Context } from './context.js';
 
 /** How long recording a delivery outcome waits for another writer's lock: the email has gone, so it waits long. */
@@ -33,6 +32,19 @@ export function resetJson(outcome: ResetOutcome) {
   };
 }
 
+/** Who may receive a link, in words: its recipient only, never the holder who asked for it (the link controls the recipient's login). */
+export function linkHolderWords(issued: Pick<IssuedLink, 'recipient' | 'requestedBy'>): string {
+  const recipient = `${issued.recipient.name || 'the account holder'} (${issued.recipient.role})`;
+  if (!issued.requestedBy) return `Give this link only to ${recipient}, for example by text message.`;
+  const asker = issued.requestedBy.name || 'the holder who asked';
+  return `Give this link only to ${recipient}, not to ${asker}: it sets ${issued.recipient.name || 'the primary holder'}'s password, and ${asker} has no login of their own.`;
+}
+
+/** What saving to the outbox means: nothing reached anyone. */
+export function outboxWords(file: string): string {
+  return `Saved to the outbox, not sent (no mail server is set: ENROLLSY_SMTP_URL): ${file}.`;
+}
+
 /** Human lines about an issued link (shared by `reset` and the diagnose walkthrough): the link, then what happened to the email. */
 export function renderReset(ctx: Context, outcome: ResetOutcome): string {
   const { issued, delivery } = outcome;
@@ -45,8 +57,8 @@ export function renderReset(ctx: Context, outcome: ResetOutcome): string {
   ];
   if (issued.invalidated > 0) lines.push(`    ${issued.invalidated} earlier link${issued.invalidated === 1 ? '' : 's'} to this address no longer work${issued.invalidated === 1 ? 's' : ''}.`);
   lines.push(`    ${ctx.out.bold(issued.link)}`);
-  if (!delivery) lines.push(`${ctx.out.cyan('i')} Not emailed (--no-send): send the link above to the customer yourself, e.g. by text message.`);
-  else if (delivery.transport === 'outbox') lines.push(`${ctx.out.cyan('i')} Saved to the outbox, not sent: ${delivery.location}. Send that file, or pass the link above on yourself.`);
+  if (!delivery) lines.push(`${ctx.out.cyan('i')} Not emailed (--no-send). ${linkHolderWords(issued)}`);
+  else if (delivery.transport === 'outbox') lines.push(`${ctx.out.yellow('!')} ${outboxWords(delivery.location)} Send that file yourself, or pass the link on. ${linkHolderWords(issued)}`);
   else lines.push(`${ctx.out.green('✔')} Emailed to ${who}: SMTP server ${delivery.location} accepted it.`);
   if (outcome.recorded === false) {
     lines.push(ctx.out.yellow(`! The store stayed locked by another writer, so this delivery is not recorded: diagnose will show the email as "being sent". The link works all the same.`));
@@ -80,7 +92,7 @@ async function issueConfirmingDomain(ctx: Context, store: Store, email: string, 
     return await store.issueResetLink(email, { ...options, now: ctx.clock.now(), domainConfirmed: ctx.yes });
   } catch (error) {
     if (!(error instanceof ConfirmationNeededError) || !ctx.interactive) throw error;
-    const ask = await terminalPrompter(ctx.io);
+    const ask = await ctx.prompter();
     if (!(await ask.confirm(error.question, false))) {
       throw new ProblemError('Nothing was issued. Confirm the address with the customer; if it is wrong, correct it in Enrollsy and re-import the account.');
     }
@@ -95,7 +107,16 @@ async function deliver(
 ): Promise<ResetOutcome> {
   const expiry = formatMoment(new Date(issued.expiresAt));
   const resend = `\`enrollsy-help reset ${email.trim()} --force\``;
-  const message = resetEmail({ company, recipientName: issued.recipient.name, link: issued.link, expiresAt: new Date(issued.expiresAt), now: ctx.clock.now(), sender: from.address });
+  const message = resetEmail({
+    company,
+    recipientName: issued.recipient.name,
+    link: issued.link,
+    expiresAt: new Date(issued.expiresAt),
+    now: ctx.clock.now(),
+    sender: from.address,
+    ...(company.timeZone ? { timeZone: company.timeZone } : {}),
+    ...(issued.requestedBy ? { requestedBy: issued.requestedBy.name } : {}),
+  });
   // Ctrl-C: the first aborts the send (the outcome is then recorded as usual), a second stops
   // waiting for a busy store. Nothing is written from the signal handler itself.
   const stopSending = new AbortController();
@@ -126,16 +147,16 @@ async function deliver(
     if (sent) return { issued, delivery: sent, recorded };
     const outcomeJson = { reset: resetJson({ issued, delivery: null, recorded }) };
     const unrecorded = recorded ? '' : ' (The store stayed locked, so this is not recorded in it.)';
-    if (!ctx.json) ctx.print(`Link (valid until ${expiry}; copy it to the customer yourself):\n    ${issued.link}`);
+    if (!ctx.json) ctx.print(`Link (valid until ${expiry}). ${linkHolderWords(issued)}\n    ${issued.link}`);
     if (interrupted) {
       throw new InterruptedError(
-        `Interrupted while sending the reset email to ${issued.recipient.email}; it may or may not arrive. The reset link is recorded and valid until ${expiry}: copy it from above to the customer yourself, or resend with ${resend} (that replaces it).${unrecorded}`,
+        `Interrupted while sending the reset email to ${issued.recipient.email}; it may or may not arrive. The reset link is recorded and valid until ${expiry}: copy it from above to its recipient yourself, or resend with ${resend} (that replaces it).${unrecorded}`,
         outcomeJson,
       );
     }
     if (!(failure instanceof MailDeliveryError)) throw failure;
     throw new DeliveryError(
-      `${failure.message.replace(/\.$/, '')}. The reset link is recorded and valid until ${expiry}: copy it from above to the customer, or resend with ${resend} (that replaces this link).${unrecorded} Check the mail set-up with \`enrollsy-help doctor\`.`,
+      `${failure.message.replace(/\.$/, '')}. The reset link is recorded and valid until ${expiry}: copy it from above to its recipient, or resend with ${resend} (that replaces this link).${unrecorded} Check the mail set-up with \`enrollsy-help doctor\`.`,
       outcomeJson,
     );
   } finally {

@@ -6,7 +6,7 @@ import { storeErrorFrom } from '../store/store-error-from.js';
 import type { IO } from '../ui/io.js';
 import { terminalText } from '../ui/terminal-text.js';
 import type { CommandResult } from './command-result.js';
-import type { Context, GlobalOptions } from './context.js';
+import type { Context, GlobalOptions, PrompterFactory } from './context.js';
 import { doctorCommand } from './commands/doctor.js';
 import { findCommand } from './commands/find.js';
 import { holderAddEmailCommand, holderSetEmailCommand } from './commands/holder-email.js';
@@ -16,6 +16,8 @@ import { MAX_TIMEOUT_MS, positiveInt } from './options/positive-int.js';
 export interface CliDeps {
   io: IO;
   clock: Clock;
+  /** The prompter on a terminal; tests pass scripted answers (a stand-in for the terminal). */
+  prompter?: PrompterFactory;
 }
 
 /** A command's handler: the context, then commander's arguments and options (typed by the command's declaration). */
@@ -40,7 +42,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
     async (...args: [...A, unknown]) => {
       const command = args[args.length - 1] as CommandUnknownOpts;
       const { createContext } = await import('./context.js');
-      context = createContext(io, deps.clock, command.optsWithGlobals() as GlobalOptions);
+      context = createContext(io, deps.clock, command.optsWithGlobals() as GlobalOptions, deps.prompter);
       const action = await load();
       const result = await action(context, ...(args.slice(0, -1) as A));
       if (context.json) io.stdout.write(`${toJson(result.json, io)}\n`);
@@ -224,6 +226,7 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
     .option('--sign-in-url <url>', 'the Account Sign-In link')
     .option('--reset-url <url>', 'the Account Password Reset link')
     .option('--sender <email>', 'the sender address of customer emails')
+    .option('--time-zone <zone>', 'the time zone customer emails write times in: an IANA name such as Europe/Berlin (default: this machine\'s)')
     .option('--embed <html>', 'the website "Customer Sign-In" embed snippet')
     .action(lazy(async () => (await import('./commands/company.js')).runCompanySet));
 

@@ -2,7 +2,16 @@ import type { Holder, Role } from './types.js';
 
 /** Who a reset email goes to, and why; or why none can be sent. */
 export type ResetRecipientDecision =
-  | { ok: true; email: string; emailKey: string; role: Role; holder: Holder; reason: string }
+  | {
+      ok: true;
+      email: string;
+      emailKey: string;
+      role: Role;
+      holder: Holder;
+      reason: string;
+      /** The holder whose address was asked about, when the email goes to someone else (a secondary without access: the link is the primary's). */
+      requestedBy?: Holder;
+    }
   | { ok: false; problem: 'not-found' | 'conflict' | 'recipient-conflict' | 'no-address'; reason: string; fix: string };
 
 /** Inputs of the R3 rule: the address asked about and what the store says about it. */
@@ -76,5 +85,5 @@ export function resolveResetRecipient(input: ResetRecipientInput): ResetRecipien
       : asked.loginAccess
         ? "This secondary holder's access cannot work while their address equals the primary's, so the reset email goes to the primary."
         : 'This secondary holder has no login access, so the reset email goes to the primary account holder.';
-  return { ok: true, email: primary.email, emailKey: primary.emailKey, role: 'primary', holder: primary, reason: why };
+  return { ok: true, email: primary.email, emailKey: primary.emailKey, role: 'primary', holder: primary, reason: why, ...(asked.role === 'primary' ? {} : { requestedBy: asked }) };
 }

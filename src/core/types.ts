@@ -23,6 +23,8 @@ export interface Company {
   resetUrl: string | null;
   embedHtml: string | null;
   sender: string | null;
+  /** The IANA time zone customer emails write times in; null: the machine's zone. */
+  timeZone?: string | null;
 }
 
 /** A holder's full name, or a placeholder when both parts are empty. */

@@ -162,14 +162,32 @@ export function resetEmail(input: {
   now: Date;
   sender?: string;
   timeZone?: string;
+  /** The holder who asked, when it is not the recipient (a secondary without login access): the email says why it came. */
+  requestedBy?: string;
 }): RenderedMessage {
   const name = companyName(input.company);
   // Rounded to the minute so a link issued a few milliseconds ago still reads "2 hours".
   const remaining = Math.round((input.expiresAt.getTime() - input.now.getTime()) / 60000) * 60000;
   const from = input.sender === undefined ? 'the address this email came from' : bareAddress(input.sender);
+  const requester = oneLine(input.requestedBy ?? '');
+  const onBehalf = requester !== '' && requester !== '(no name)';
+  const why: Block[] =
+    !onBehalf
+      ? [{ p: [`We received a request to reset the password for your ${name} account. To choose a new password, open this link:`] }]
+      : [
+          {
+            p: [
+              `${requester}, a secondary holder on your ${name} account, asked us for help signing in. ${requester} has no login of their own, so the password to reset is yours, as the primary account holder. To choose a new password, open this link:`,
+            ],
+          },
+        ];
+  const ownLogin: Block[] =
+    onBehalf
+      ? [{ p: [`If ${requester} should sign in with a login of their own, you can give them login access in your account (their own email address is needed). Only give it to someone you trust: it gives full control of the account.`] }]
+      : [];
   return render(`Reset your ${name} account password`, [
     { p: greeting(input.recipientName) },
-    { p: [`We received a request to reset the password for your ${name} account. To choose a new password, open this link:`] },
+    ...why,
     { p: [{ link: input.link }] },
     { p: [`This link works for ${formatDuration(remaining)}, until ${formatExpiry(input.expiresAt, input.timeZone)}. After that it expires and you will need a new one.`] },
     {
@@ -178,6 +196,7 @@ export function resetEmail(input: {
         ' If you asked for a reset several times, use the link in the most recent email; the links in earlier emails no longer work.',
       ],
     },
+    ...ownLogin,
     { p: ['If you did not ask for a new password, you can ignore this email; your password stays the same.'] },
     {
       p: [`If a future email from ${name} does not arrive, look in your spam or junk folder first, and add ${from} to your safe senders or contacts so our emails reach your inbox.`],

@@ -13,6 +13,7 @@ export async function getCompany(db: Kysely<StoreSchema>): Promise<Company> {
     resetUrl: row?.reset_url ?? null,
     embedHtml: row?.embed_html ?? null,
     sender: row?.sender ?? null,
+    timeZone: row?.time_zone ?? null,
   };
 }
 
@@ -26,6 +27,7 @@ export async function updateCompany(db: Kysely<StoreSchema>, changes: Partial<Co
     reset_url: merged.resetUrl,
     embed_html: merged.embedHtml,
     sender: merged.sender,
+    time_zone: merged.timeZone ?? null,
     updated_at: at.toISOString(),
   };
   await db

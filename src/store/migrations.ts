@@ -145,6 +145,12 @@ export const migrations: Record<string, StoreMigration> = {
       await sql`create index if not exists holders_gmail_inbox on holders(${sql.raw(inbox)}, email_key) where ${sql.raw(gmailKeyPredicate(engine))}`.execute(db);
     },
   },
+  '0007_company_time_zone': {
+    async up(db: Kysely<any>, engine: EngineKind) {
+      // The zone customer emails write times in (IANA name); null means the machine's zone.
+      await db.schema.alterTable('company').addColumn('time_zone', text(engine)).execute();
+    },
+  },
 };
 
 /**

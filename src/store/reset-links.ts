@@ -21,6 +21,8 @@ export interface IssuedLink {
   id: number;
   accountId: string;
   recipient: { email: string; role: Role; name: string };
+  /** The holder whose address was asked about, when the link went to someone else: the link is the recipient's, never theirs. */
+  requestedBy: { name: string; role: Role } | null;
   link: string;
   issuedAt: string;
   expiresAt: string;
@@ -154,6 +156,7 @@ export async function issueResetLink(
       id: inserted.id,
       accountId,
       recipient: { email: decision.email, role: decision.role, name: recipientName },
+      requestedBy: decision.requestedBy ? { name: `${decision.requestedBy.firstName} ${decision.requestedBy.lastName}`.trim(), role: decision.requestedBy.role } : null,
       link: resetLinkFor(company.resetUrl!, token),
       issuedAt,
       expiresAt,
@@ -192,7 +195,8 @@ export async function recordDelivery(
       await appendAudit(trx, {
         at: now.toISOString(),
         admin: store.admin,
-        action: outcome.status === 'sent' ? 'reset.sent' : 'reset.delivery-failed',
+        // Saved to the outbox is not a delivery, and the log says so.
+        action: outcome.status === 'failed' ? 'reset.delivery-failed' : outcome.transport === 'outbox' ? 'reset.saved-to-outbox' : 'reset.sent',
         accountId: link.accountId,
         emailKey: normalizeEmail(link.recipient.email),
         details: { linkId: link.id, recipient: link.recipient.email, transport: outcome.transport, messageId: outcome.messageId, ...(outcome.error ? { error: outcome.error } : {}) },

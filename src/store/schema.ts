@@ -9,6 +9,8 @@ export interface CompanyTable {
   reset_url: string | null;
   embed_html: string | null;
   sender: string | null;
+  /** IANA zone for times in customer emails; null: the machine's zone. */
+  time_zone: string | null;
   updated_at: string;
 }
 

@@ -6,6 +6,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../../src/core/clock.js';
 import { runCli } from '../../src/cli/run-cli.js';
+import type { Prompter } from '../../src/ui/prompts.js';
 
 /** What a run of the CLI left behind. */
 export interface RunResult {
@@ -42,16 +43,23 @@ export class TestClock implements Clock {
 }
 
 /** Runs the CLI in this process with captured streams (not terminals) and the given clock. */
-export async function runInProcess(args: string[], options: { clock?: Clock; env?: NodeJS.ProcessEnv; stdin?: string } = {}): Promise<RunResult> {
+export async function runInProcess(
+  args: string[],
+  options: { clock?: Clock; env?: NodeJS.ProcessEnv; stdin?: string; prompter?: Prompter; columns?: number } = {},
+): Promise<RunResult> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
+  // With a prompter, stdin and stdout act as a terminal of the given width (the prompter stands in for the keys).
+  const stdin = Readable.from(options.stdin === undefined ? [] : [options.stdin]);
+  if (options.prompter) Object.assign(stdin, { isTTY: true }), Object.assign(stdout, { isTTY: true, columns: options.columns ?? 80 });
   let out = '';
   let err = '';
   stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
   const code = await runCli(args, {
-    io: { stdin: Readable.from(options.stdin === undefined ? [] : [options.stdin]), stdout, stderr, env: { ...NO_DNS_ENV, ...options.env } },
+    io: { stdin, stdout, stderr, env: { ...NO_DNS_ENV, ...options.env } },
     clock: options.clock ?? new TestClock(),
+    ...(options.prompter ? { prompter: async () => options.prompter! } : {}),
   });
   return { code, stdout: out, stderr: err };
 }

@@ -5,6 +5,7 @@ import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { checkEmailOption, checkUrl } from '../options/url-option.js';
 import { embedSnippet } from '../../core/embed-snippet.js';
+import { canonicalTimeZone, machineTimeZone } from '../../core/time-zone.js';
 
 /** Flags of `company set` (and of `init`). */
 export interface CompanySetOptions {
@@ -13,6 +14,7 @@ export interface CompanySetOptions {
   resetUrl?: string;
   sender?: string;
   embed?: string;
+  timeZone?: string;
 }
 
 /** Validates company flags into settings changes (exit 2 on a bad link or address). */
@@ -31,8 +33,17 @@ export function companyChanges(options: CompanySetOptions): Partial<Company> {
     resetUrl: checkUrl('--reset-url', options.resetUrl),
     sender: checkEmailOption('--sender', options.sender),
     embedHtml: options.embed,
+    timeZone: checkTimeZone(options.timeZone),
   };
   return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+}
+
+/** An IANA zone name as Intl spells it; exit 2 for one Intl does not know. */
+function checkTimeZone(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const zone = canonicalTimeZone(value);
+  if (zone === null) throw new UsageError(`--time-zone "${shortForMessage(value, 40)}" is not a time zone this system knows; give an IANA name such as Europe/Berlin or America/New_York.`);
+  return zone;
 }
 
 /** Renders the settings as aligned lines. */
@@ -44,11 +55,12 @@ export function renderCompany(ctx: Context, company: Company): string {
     `Account Password Reset link:  ${company.resetUrl ?? unset}`,
     `Sender address:               ${company.sender ?? unset}`,
     `Website embed:                ${company.embedHtml ? 'custom snippet' : company.signInUrl ? 'generated from the sign-in link' : unset}`,
+    `Time zone of emails:          ${company.timeZone ?? `${machineTimeZone()} ${ctx.out.dim("(this machine's; not set)")}`}`,
   ].join('\n');
 }
 
 function companyJson(company: Company) {
-  return { name: company.name, signInUrl: company.signInUrl, resetUrl: company.resetUrl, sender: company.sender, embed: embedSnippet(company) };
+  return { name: company.name, signInUrl: company.signInUrl, resetUrl: company.resetUrl, sender: company.sender, embed: embedSnippet(company), timeZone: company.timeZone ?? null };
 }
 
 /** `company show`. */
@@ -66,7 +78,7 @@ export async function runCompanyShow(ctx: Context): Promise<CommandResult> {
 export async function runCompanySet(ctx: Context, options: CompanySetOptions): Promise<CommandResult> {
   const changes = companyChanges(options);
   if (Object.keys(changes).length === 0) {
-    throw new UsageError('Nothing to change: give at least one of --name, --sign-in-url, --reset-url, --sender, --embed.');
+    throw new UsageError('Nothing to change: give at least one of --name, --sign-in-url, --reset-url, --sender, --embed, --time-zone.');
   }
   const store = await ctx.openStore();
   try {

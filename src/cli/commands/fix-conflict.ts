@@ -4,7 +4,6 @@ import { groupByAccount } from '../../core/group-by-account.js';
 import { matchAccountId } from '../../core/match-account-id.js';
 import { planConflictFix, type ConflictFixPlan } from '../../core/plan-conflict-fix.js';
 import { holderName } from '../../core/types.js';
-import { terminalPrompter } from '../../ui/prompts.js';
 import { askConflictFix } from '../ask-conflict-fix.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
@@ -80,7 +79,7 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
           `Say which account keeps the address and what happens elsewhere: --keep <${[...accounts.keys()].join('|')}> and --delete or --change-to <new-email> (this is not an interactive terminal, so it cannot ask).`,
         );
       }
-      const ask = await terminalPrompter(ctx.io);
+      const ask = await ctx.prompter();
       ctx.print(`${ctx.out.bold(emailKey)} is used in ${accounts.size} accounts:`);
       for (const [id, hs] of accounts) ctx.print(`    ${hs[0]!.accountName} (${id}): ${hs.map((h) => `${h.role} ${holderName(h)} <${h.email}>`).join(', ')}`);
       ({ keep, action, only, newEmail: changeTo } = await askConflictFix(ask, email, accounts, { keep, action, only, newEmail: changeTo }));
@@ -114,7 +113,7 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
         throw new UsageError(`This removes the only address of a primary holder (${plan.primariesLeftWithoutAddress.map(holderName).join(', ')}), so that account can receive no reset emails. Pass --yes to confirm. Nothing was changed.`);
       }
       ctx.print(description);
-      const ask = await terminalPrompter(ctx.io);
+      const ask = await ctx.prompter();
       if (!(await ask.confirm('Apply this change?', false))) {
         return { exitCode: 0, json: planJson(plan, false, false), text: 'Nothing was changed.' };
       }

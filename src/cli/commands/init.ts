@@ -27,8 +27,7 @@ async function confirmDemoOverReal(ctx: Context, store: Store, demoName: string)
   if (!real || ctx.yes) return;
   const what = `${ctx.storeLabel} already holds ${company.name === PLACEHOLDER_COMPANY_NAME ? '' : `${company.name}'s `}data (${accounts} account${accounts === 1 ? '' : 's'}); --demo would add made-up accounts and replace the company's links and sender with the demo ones`;
   if (!ctx.interactive) throw new UsageError(`${what}. Use another store (e.g. --db data/demo.db), or pass --yes to do it anyway. Nothing was changed.`);
-  const { terminalPrompter } = await import('../../ui/prompts.js');
-  const ask = await terminalPrompter(ctx.io);
+  const ask = await ctx.prompter();
   if (!(await ask.confirm(`${what}. Load the demo data anyway?`, false))) throw new UsageError('Nothing was changed. Try the demo in its own store: enrollsy-help --db data/demo.db init --demo');
 }
 

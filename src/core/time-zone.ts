@@ -1,0 +1,15 @@
+/** The machine's IANA time zone ("Europe/Berlin"; "UTC" when the system names none). */
+export function machineTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** The IANA name as Intl spells it ("europe/berlin" → "Europe/Berlin"), or null when Intl knows no such zone. */
+export function canonicalTimeZone(name: string): string | null {
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > 64) return null;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: trimmed }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
