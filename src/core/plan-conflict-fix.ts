@@ -27,7 +27,12 @@ export interface ConflictFixPlan {
   untouched: string[];
   /** Primaries that would be left with no address (no reset emails possible). */
   primariesLeftWithoutAddress: Holder[];
+  /** Secondary holders with login access whose login goes with the removed address. */
+  secondariesLosingLogin: Holder[];
 }
+
+/** Why a requested new address is refused, for a caller that words it itself (the walkthrough). */
+export type NewAddressRefusal = 'malformed' | 'same-address' | 'used-elsewhere';
 
 /**
  * R1's fix, checked before anything is written: the kept account must use the address, a
@@ -71,15 +76,17 @@ export function planConflictFix(request: ConflictFixRequest, holdersWithAddress:
   if (request.action === 'change') {
     if (request.newEmail === undefined) throw new UsageError('--change-to needs the new address.');
     const problem = emailProblem(request.newEmail);
-    if (problem !== null) throw new UsageError(`--change-to: "${shortForMessage(request.newEmail)}" is not a valid address (${problem}).`);
+    if (problem !== null) throw new UsageError(`--change-to: "${shortForMessage(request.newEmail)}" is not a valid address (${problem}).`, { refusal: 'malformed', detail: problem });
     newEmail = request.newEmail.trim();
     newEmailKey = normalizeEmail(newEmail);
-    if (newEmailKey === emailKey) throw new UsageError('--change-to gives the same address (ignoring case and spaces); choose a different one.');
+    if (newEmailKey === emailKey) throw new UsageError('--change-to gives the same address (ignoring case and spaces); choose a different one.', { refusal: 'same-address' });
     if (targetIds.length > 1) {
       throw new UsageError(`${emailKey} is in ${targetIds.length} other accounts (${targetIds.join(', ')}); --change-to needs --only <accountId> to say which one gets ${newEmail}.`);
     }
     const clash = accountsUsingNew.filter((id) => !targetIds.includes(id));
-    if (clash.length > 0) throw new UsageError(`${newEmail} is already used in account ${clash.join(', ')}; changing to it would create a new conflict. Choose another address.`);
+    if (clash.length > 0) {
+      throw new UsageError(`${newEmail} is already used in account ${clash.join(', ')}; changing to it would create a new conflict. Choose another address.`, { refusal: 'used-elsewhere', accounts: clash });
+    }
   }
   const targets = targetIds.map((accountId) => {
     const holders = accounts.get(accountId)!;
@@ -94,5 +101,7 @@ export function planConflictFix(request: ConflictFixRequest, holdersWithAddress:
     targets,
     untouched: others.filter((id) => !targetIds.includes(id)),
     primariesLeftWithoutAddress: request.action === 'delete' ? targets.flatMap((t) => t.holders.filter((h) => h.role === 'primary')) : [],
+    // R3: a secondary's login is their own address; removing it ends the login as surely as a primary's.
+    secondariesLosingLogin: request.action === 'delete' ? targets.flatMap((t) => t.holders.filter((h) => h.role === 'secondary' && h.loginAccess)) : [],
   };
 }

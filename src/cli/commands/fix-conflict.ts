@@ -5,6 +5,7 @@ import { matchAccountId } from '../../core/match-account-id.js';
 import { planConflictFix, type ConflictFixPlan } from '../../core/plan-conflict-fix.js';
 import { holderName } from '../../core/types.js';
 import { askConflictFix } from '../ask-conflict-fix.js';
+import { conflictFixFlow, renderConflictPlan } from '../conflict-fix-flow.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { requireWellFormed } from './reset.js';
@@ -36,16 +37,9 @@ function planJson(plan: ConflictFixPlan, applied: boolean, dryRun: boolean) {
   };
 }
 
-function renderPlan(ctx: Context, plan: ConflictFixPlan): string {
-  const lines = [`Keep ${ctx.out.bold(plan.emailKey)} in account ${plan.keep}; ${plan.action === 'delete' ? 'remove it from' : `change it to ${ctx.out.bold(plan.newEmail!)} in`}:`];
-  for (const target of plan.targets) {
-    for (const h of target.holders) lines.push(`    ${target.accountName} (${target.accountId}) ${h.role} ${holderName(h)}: ${h.email} → ${plan.newEmail ?? '(no email)'}`);
-  }
-  if (plan.untouched.length > 0) lines.push(`    (left as they are, because of --only: ${plan.untouched.join(', ')}; the conflict remains there)`);
-  for (const primary of plan.primariesLeftWithoutAddress) {
-    lines.push(ctx.out.yellow(`    ! ${holderName(primary)} is the primary of ${primary.accountId}: without an address that account can receive no reset emails.`));
-  }
-  return lines.join('\n');
+function appliedText(ctx: Context, plan: ConflictFixPlan, holdersChanged: number, linksRevoked: number, withPlan: boolean): string {
+  const revokedLine = linksRevoked > 0 ? `\n${ctx.out.yellow('!')} ${linksRevoked} valid reset link${linksRevoked === 1 ? '' : 's'} sent to ${plan.emailKey} in the changed account${linksRevoked === 1 ? ' no longer works' : 's no longer work'}.` : '';
+  return `${withPlan ? `${renderConflictPlan(ctx, plan)}\n` : ''}${ctx.out.green('✔')} Changed ${holdersChanged} holder${holdersChanged === 1 ? '' : 's'}; recorded in the audit log (enrollsy-help audit --email ${plan.emailKey}).${revokedLine}`;
 }
 
 /**
@@ -82,6 +76,12 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
       const ask = await ctx.prompter();
       ctx.print(`${ctx.out.bold(emailKey)} is used in ${accounts.size} accounts:`);
       for (const [id, hs] of accounts) ctx.print(`    ${hs[0]!.accountName} (${id}): ${hs.map((h) => `${h.role} ${holderName(h)} <${h.email}>`).join(', ')}`);
+      if (!options.dryRun) {
+        // The same flow as the walkthrough's: a refused new address is asked again, in words.
+        const outcome = await conflictFixFlow(ctx, store, ask, email, holders, { keep, action, only, newEmail: changeTo });
+        if (!outcome.applied) return { exitCode: 0, json: outcome.plan ? planJson(outcome.plan, false, false) : { normalizedEmail: emailKey, applied: false, changes: [] }, text: `Nothing was changed: ${outcome.why}.` };
+        return { exitCode: 0, json: { ...planJson(outcome.plan, true, false), linksRevoked: outcome.linksRevoked }, text: appliedText(ctx, outcome.plan, outcome.holdersChanged, outcome.linksRevoked, false) };
+      }
       ({ keep, action, only, newEmail: changeTo } = await askConflictFix(ask, email, accounts, { keep, action, only, newEmail: changeTo }));
     }
     if (keep === undefined || action === undefined) {
@@ -96,7 +96,7 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
     if (plan.targets.length === 0) {
       return { exitCode: 0, json: planJson(plan, false, options.dryRun === true), text: `${ctx.out.green('✔')} Only account ${plan.keep} uses ${emailKey}: nothing to fix.` };
     }
-    const description = renderPlan(ctx, plan);
+    const description = renderConflictPlan(ctx, plan);
     if (options.dryRun) {
       const needsYes = plan.primariesLeftWithoutAddress.length > 0 && !ctx.yes;
       const text = `${ctx.out.cyan('i')} Dry run, nothing changed. The fix would:\n${description}`;
@@ -119,12 +119,7 @@ export async function runFixConflict(ctx: Context, email: string, options: FixCo
       }
     }
     const { holdersChanged, linksRevoked } = await store.applyConflictFix(plan, ctx.clock.now());
-    const revokedLine = linksRevoked > 0 ? `\n${ctx.out.yellow('!')} ${linksRevoked} valid reset link${linksRevoked === 1 ? '' : 's'} sent to ${emailKey} in the changed account${linksRevoked === 1 ? ' no longer works' : 's no longer work'}.` : '';
-    return {
-      exitCode: 0,
-      json: { ...planJson(plan, true, false), linksRevoked },
-      text: `${mustConfirm && !ctx.yes ? '' : `${description}\n`}${ctx.out.green('✔')} Changed ${holdersChanged} holder${holdersChanged === 1 ? '' : 's'}; recorded in the audit log (enrollsy-help audit --email ${emailKey}).${revokedLine}`,
-    };
+    return { exitCode: 0, json: { ...planJson(plan, true, false), linksRevoked }, text: appliedText(ctx, plan, holdersChanged, linksRevoked, !(mustConfirm && !ctx.yes)) };
   } finally {
     await store.close();
   }
