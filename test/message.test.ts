@@ -27,7 +27,7 @@ describe('message', () => {
     expect(mail.to).toMatchObject({ value: [{ address: 'maria.smith@example.com' }] });
     expect(mail.text).toMatch(/full control of the account/i);
     const audit = JSON.parse((await cli(['audit', '--json'])).stdout);
-    expect(audit.entries[0]).toMatchObject({ action: 'message.sent', accountId: 'A1002' });
+    expect(audit.entries[0]).toMatchObject({ action: 'message.saved-to-outbox', accountId: 'A1002' });
   });
 
   it('grant-access for an account whose primary has no email prints the text to read out', async () => {

@@ -31,8 +31,7 @@ export async function changeEmail(ctx: Context, request: EmailChangeRequest): Pr
     if (decision.plan.loginLost.length > 0 && !ctx.yes) {
       const why = `${decision.plan.loginLost.map(holderName).join(' and ')} would have the primary's address, so their own login (access granted by the primary) would stop working`;
       if (!ctx.interactive) throw new UsageError(`${why}. Pass --yes to confirm. Nothing was changed.`);
-      const { terminalPrompter } = await import('../ui/prompts.js');
-      const ask = await terminalPrompter(ctx.io);
+      const ask = await ctx.prompter();
       ctx.notice(`${ctx.err.yellow('!')} ${why}.`);
       if (!(await ask.confirm('Change the address anyway?', false))) {
         return { exitCode: 0, json: { ...changeJson(decision.plan, 0), applied: false, linksRevoked: 0 }, text: 'Nothing was changed.' };

@@ -66,6 +66,14 @@ export function renderReset(ctx: Context, outcome: ResetOutcome): string {
   return lines.join('\n');
 }
 
+/** How to issue: `domainConfirmed` when the admin already accepted a mistyped-looking domain; `quiet` leaves printing the link on failure to the caller (the walkthrough offers it). */
+export interface IssueOptions {
+  force: boolean;
+  send: boolean;
+  domainConfirmed?: boolean;
+  quiet?: boolean;
+}
+
 /**
  * Issues a link through the store's rules, then emails it. The mail set-up is checked before
  * anything is recorded. Once the link is issued the command always prints it and ends with the
@@ -73,37 +81,37 @@ export function renderReset(ctx: Context, outcome: ResetOutcome): string {
  * each carrying the link, which stays valid; recording the outcome waits for a busy store and
  * is never the reason the command fails.
  */
-export async function issueAndDeliver(ctx: Context, store: Store, email: string, options: { force: boolean; send: boolean }): Promise<ResetOutcome> {
+export async function issueAndDeliver(ctx: Context, store: Store, email: string, options: IssueOptions): Promise<ResetOutcome> {
   const mailer = options.send ? createMailer({ env: ctx.io.env, outbox: ctx.outboxFor(store) }) : null;
   try {
     const company = await store.company();
     const from = mailer ? senderMailbox(ctx.io.env, company) : null;
     const issued = await issueConfirmingDomain(ctx, store, email, options);
     if (!mailer || from === null) return { issued, delivery: null };
-    return await deliver(ctx, store, { mailer, from, company, issued, email });
+    return await deliver(ctx, store, { mailer, from, company, issued, email, quiet: options.quiet === true });
   } finally {
     mailer?.close();
   }
 }
 
 // A recipient domain that looks mistyped (gmial.com) needs --yes, or a yes on a terminal.
-async function issueConfirmingDomain(ctx: Context, store: Store, email: string, options: { force: boolean; send: boolean }): Promise<IssuedLink> {
+async function issueConfirmingDomain(ctx: Context, store: Store, email: string, options: IssueOptions): Promise<IssuedLink> {
   try {
-    return await store.issueResetLink(email, { ...options, now: ctx.clock.now(), domainConfirmed: ctx.yes });
+    return await store.issueResetLink(email, { force: options.force, send: options.send, now: ctx.clock.now(), domainConfirmed: ctx.yes || options.domainConfirmed === true });
   } catch (error) {
     if (!(error instanceof ConfirmationNeededError) || !ctx.interactive) throw error;
     const ask = await ctx.prompter();
     if (!(await ask.confirm(error.question, false))) {
       throw new ProblemError('Nothing was issued. Confirm the address with the customer; if it is wrong, correct it in Enrollsy and re-import the account.');
     }
-    return store.issueResetLink(email, { ...options, now: ctx.clock.now(), domainConfirmed: true });
+    return store.issueResetLink(email, { force: options.force, send: options.send, now: ctx.clock.now(), domainConfirmed: true });
   }
 }
 
 async function deliver(
   ctx: Context,
   store: Store,
-  { mailer, from, company, issued, email }: { mailer: Mailer; from: Mailbox; company: Company; issued: IssuedLink; email: string },
+  { mailer, from, company, issued, email, quiet }: { mailer: Mailer; from: Mailbox; company: Company; issued: IssuedLink; email: string; quiet: boolean },
 ): Promise<ResetOutcome> {
   const expiry = formatMoment(new Date(issued.expiresAt));
   const resend = `\`enrollsy-help reset ${email.trim()} --force\``;
@@ -147,7 +155,7 @@ async function deliver(
     if (sent) return { issued, delivery: sent, recorded };
     const outcomeJson = { reset: resetJson({ issued, delivery: null, recorded }) };
     const unrecorded = recorded ? '' : ' (The store stayed locked, so this is not recorded in it.)';
-    if (!ctx.json) ctx.print(`Link (valid until ${expiry}). ${linkHolderWords(issued)}\n    ${issued.link}`);
+    if (!ctx.json && !quiet) ctx.print(`Link (valid until ${expiry}). ${linkHolderWords(issued)}\n    ${issued.link}`);
     if (interrupted) {
       throw new InterruptedError(
         `Interrupted while sending the reset email to ${issued.recipient.email}; it may or may not arrive. The reset link is recorded and valid until ${expiry}: copy it from above to its recipient yourself, or resend with ${resend} (that replaces it).${unrecorded}`,

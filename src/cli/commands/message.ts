@@ -1,7 +1,7 @@
-import { DeliveryError, ProblemError, UsageError } from '../../core/errors.js';
+import { ProblemError, UsageError } from '../../core/errors.js';
 import { normalizeEmail } from '../../core/email.js';
 import { holderName, type Company, type Holder } from '../../core/types.js';
-import { createMailer, senderAddress, senderMailbox } from '../../mail/mailer.js';
+import { senderAddress } from '../../mail/mailer.js';
 import { CUSTOMER_TEMPLATES, customerMessage, type CustomerTemplate } from '../../mail/templates.js';
 import { PLACEHOLDER_COMPANY_NAME } from '../../core/company-setup.js';
 import type { CommandResult } from '../command-result.js';
@@ -9,6 +9,7 @@ import type { Context } from '../context.js';
 import { checkRecipientMail, mailGate } from '../recipient-mail.js';
 import { recipientMailCheck } from '../../core/recipient-mail-check.js';
 import { requireWellFormed } from './reset.js';
+import { messageOutcomeWords, sendCustomerMessage } from '../send-customer-message.js';
 
 // An email that says "your Your company account" or "[link: ask … for it]" helps nobody.
 function requireCompanySetUp(company: Company, template: CustomerTemplate): void {
@@ -95,19 +96,9 @@ export async function runMessage(ctx: Context, email: string, options: { templat
       return { exitCode: holders.length === 0 ? 1 : 0, json, text: `Subject: ${message.subject}\n\n${message.text}${note}` };
     }
     if (!recipient || to === null) throw new ProblemError(`No holder uses ${normalizeEmail(email)}; nothing was sent. Check the address with \`enrollsy-help diagnose ${email.trim()}\`.`);
-    const mailer = createMailer({ env: ctx.io.env, outbox: ctx.outboxFor(store) });
-    try {
-      const sent = await mailer.send({ to, toName: holderName(recipient), from: senderMailbox(ctx.io.env, company), ...message }).catch((error: unknown) => {
-        if (error instanceof DeliveryError) throw new DeliveryError(`${error.message.replace(/\.$/, '')}. Nothing was sent; check the mail set-up with \`enrollsy-help doctor\`.`, error.extra);
-        throw error;
-      });
-      const now = ctx.clock.now();
-      await store.recordAudit({ at: now.toISOString(), action: 'message.sent', accountId: recipient.accountId, emailKey: normalizeEmail(to), details: { template, to, transport: sent.transport, messageId: sent.messageId } });
-      json.delivery = { transport: sent.transport, messageId: sent.messageId };
-      return { exitCode: 0, json, text: `${ctx.out.green('✔')} "${message.subject}" sent to ${to} via ${sent.transport === 'outbox' ? `the outbox: ${sent.location}` : `SMTP (${sent.location})`}.` };
-    } finally {
-      mailer.close();
-    }
+    const outcome = await sendCustomerMessage(ctx, store, template, { ...recipient, email: to }, company);
+    json.delivery = { transport: outcome.sent.transport, messageId: outcome.sent.messageId };
+    return { exitCode: 0, json, text: `${outcome.sent.transport === 'outbox' ? ctx.out.yellow('!') : ctx.out.green('✔')} ${messageOutcomeWords(outcome)}` };
   } finally {
     await store.close();
   }
