@@ -1,5 +1,8 @@
 import { diagnose, type DiagnosisReport } from '../../core/diagnose.js';
+import { buildEscalationNote } from '../../core/escalation-note.js';
 import { UsageError } from '../../core/errors.js';
+import { machineTimeZone } from '../../core/time-zone.js';
+import { renderEscalationNote } from '../render/render-escalation-note.js';
 import { MAX_EMAIL_LENGTH } from '../../core/email.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
@@ -41,7 +44,9 @@ export async function runDiagnose(ctx: Context, email: string): Promise<CommandR
     const facts = await gatherFactsWithMail(ctx, store, email);
     const { report } = diagnose(facts);
     const failed = report.checks.some((check) => check.status === 'fail');
-    return { exitCode: failed ? 1 : 0, json: report, text: renderReport(ctx, report, renderHolders(ctx.out, facts.holdersWithAddress, facts.emailKey)) };
+    // The note a script pastes into the vendor's chat: the automatic checks, no walkthrough steps.
+    const note = buildEscalationNote({ facts, report, outcome: 'escalated', preparedAt: ctx.clock.now(), timeZone: machineTimeZone(), advice: [], steps: [] });
+    return { exitCode: failed ? 1 : 0, json: { ...report, escalationNote: { ...note, text: renderEscalationNote(note) } }, text: renderReport(ctx, report, renderHolders(ctx.out, facts.holdersWithAddress, facts.emailKey)) };
   } finally {
     await store.close();
   }
