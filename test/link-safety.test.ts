@@ -290,7 +290,7 @@ describe('a store made before links had logins', () => {
     sqlite.exec(`drop index reset_links_login;
       alter table reset_links drop column recipient_key; alter table reset_links drop column recipient_name;
       alter table reset_links drop column revoked_at; alter table reset_links drop column revoked_reason;
-      alter table audit_log drop column admin; alter table holders drop column name_key;`);
+      alter table audit_log drop column admin; alter table holders drop column name_key; alter table company drop column time_zone;`);
     sqlite.pragma('user_version = 2');
     sqlite.close();
 

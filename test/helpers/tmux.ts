@@ -5,11 +5,11 @@ import { NO_DNS_ENV } from './cli.js';
 export class TmuxSession {
   private constructor(readonly name: string) {}
 
-  /** Starts `command` (a shell line) in a new 120×50 session; the pane stays after it exits. */
-  static start(command: string, env: Record<string, string> = {}): TmuxSession {
+  /** Starts `command` (a shell line) in a new session, 120×50 unless `size` says otherwise; the pane stays after it exits. */
+  static start(command: string, env: Record<string, string> = {}, size: { columns: number; rows: number } = { columns: 120, rows: 50 }): TmuxSession {
     const name = `enrollsy-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     const exports = Object.entries({ ...NO_DNS_ENV, ...env }).map(([key, value]) => `export ${key}='${value}';`).join(' ');
-    execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', '120', '-y', '50', `${exports} ${command}; echo "EXIT=$?"; sleep 60`]);
+    execFileSync('tmux', ['new-session', '-d', '-s', name, '-x', String(size.columns), '-y', String(size.rows), `${exports} ${command}; echo "EXIT=$?"; sleep 60`]);
     return new TmuxSession(name);
   }
 
