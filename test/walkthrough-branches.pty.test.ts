@@ -70,7 +70,7 @@ describe('the walkthrough, every demo branch, in a real terminal', () => {
     const flat = d.flat();
     expect(flat).toContain('Saved to the outbox, not sent (no mail server is set: ENROLLSY_SMTP_URL). Nothing has reached Jane Doe yet.');
     expect(flat).toContain('Give this link only to Jane Doe (primary)');
-    expect(flat).not.toMatch(/has the password-reset email arrived|Emailed to/);
+    expect(flat).not.toMatch(/has the reset email arrived|Emailed to/);
     expect(flat).toContain('✔ Resolved: the customer can log in.');
     expectWrapped(d.screen());
     expect(outbox()).toHaveLength(1);
@@ -83,7 +83,7 @@ describe('the walkthrough, every demo branch, in a real terminal', () => {
       const d = start('jane.doe@example.com', { ENROLLSY_SMTP_URL: `smtp://127.0.0.1:${smtp.port}` });
       await d.choose('sign-in page?', 'With the Account Sign-In link');
       await d.choose('How should the reset link reach the customer?', 'Email the reset link to Jane Doe');
-      await d.confirm('has the password-reset email arrived', true);
+      await d.confirm('has the reset email arrived', true);
       await d.confirm('Can the customer log in now?', true);
       expect(d.answers).toBeLessThanOrEqual(5);
       expect(await finishWith(d)).toBe(0);
@@ -141,7 +141,7 @@ describe('the walkthrough, every demo branch, in a real terminal', () => {
     await d.choose('sign-in page?', 'In the Enrollsy mobile app');
     await d.choose('How should the reset link reach the customer?', 'Email the reset link to John Doe');
     await d.choose('How will the link reach John Doe?', 'I will send the saved email myself');
-    await d.confirm('Ask John Doe: has the password-reset email arrived at john.doe@example.com?', false);
+    await d.confirm('Ask John Doe: has the reset email arrived?', false);
     await d.choose('What now?', 'Neither for now');
     expect(d.answers).toBe(5);
     await d.confirm('Can the customer log in now?', false);
@@ -163,7 +163,7 @@ describe('the walkthrough, every demo branch, in a real terminal', () => {
     await d.choose('Anything else?', 'Show the commands');
     expect(await finishWith(d)).toBe(0);
     const flat = d.flat();
-    expect(flat).toContain('Tom Smith has no login access, so Tom Smith cannot reset a password of their own');
+    expect(flat).toContain('Tom Smith has no login access, so they cannot reset a password of their own');
     expect(flat).toContain('Give this link only to Maria Smith (primary), not to Tom Smith');
     expect(flat).toContain('enrollsy-help reset tom.smith@example.com --no-send');
     expect(query('select recipient_email from reset_links')).toEqual([{ recipient_email: 'maria.smith@example.com' }]);

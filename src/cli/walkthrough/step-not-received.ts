@@ -41,7 +41,8 @@ export async function notReceivedStep(walk: Walk, facts: WalkFacts): Promise<Ste
   walk.heading('Did the reset email arrive?');
   // For a secondary without access, the email went to the primary: ask the primary, not the one who called.
   const whom = facts.decision.ok && facts.decision.requestedBy ? `${awaiting.name} (the primary holder, not ${holderName(facts.decision.requestedBy)})` : awaiting.name;
-  const arrived = await walk.ask.confirm(`Ask ${whom}: has the password-reset email arrived at ${awaiting.to}?`, true);
+  walk.say(`    The reset email went to ${whom} at ${awaiting.to}.`);
+  const arrived = await walk.ask.confirm(`Ask ${awaiting.name}: has the reset email arrived?`, true);
   if (arrived) return onward({ ...facts, awaiting: null }, `${awaiting.name} received the reset email.`);
   const sender = ctx.io.env.ENROLLSY_MAIL_FROM?.trim() || facts.facts.company.sender;
   const items = notReceivedChecklist(facts.report, sender ?? null).map((item) => itemWords(walk, item));

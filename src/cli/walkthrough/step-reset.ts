@@ -201,7 +201,7 @@ export async function resetStep(walk: Walk, facts: WalkFacts): Promise<StepOutco
     const requestedBy = decision.requestedBy;
     if (requestedBy) {
       const asker = holderName(requestedBy);
-      walk.say(`    ${asker} has no login access, so ${asker} cannot reset a password of their own: a reset sets ${name}'s password (the primary), and only ${name} may receive the link.`);
+      walk.say(`    ${asker} has no login access, so they cannot reset a password of their own: a reset sets the password of ${name} (the primary), and only ${name} may receive the link.`);
       walk.say(`    For ${asker} to sign in with their own login, ${name} has to give them login access.`);
     }
     const mailCheck = checkOf(facts, 'recipient-mail');
