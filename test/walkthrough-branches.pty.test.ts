@@ -63,12 +63,12 @@ describe('the walkthrough, every demo branch, in a real terminal', () => {
     const d = start('jane.doe@example.com');
     await d.choose('How did you try to get to the Enrollsy sign-in page?', 'With the Account Sign-In link');
     await d.choose('How should the reset link reach the customer?', 'Email the reset link to Jane Doe');
-    await d.choose('How will the link reach Jane Doe?', 'Show me the link to text it');
     await d.confirm('Can the customer log in now?', true);
     expect(d.answers).toBeLessThanOrEqual(5);
     expect(await finishWith(d)).toBe(0);
     const flat = d.flat();
     expect(flat).toContain('Saved to the outbox, not sent (no mail server is set: ENROLLSY_SMTP_URL). Nothing has reached Jane Doe yet.');
+    expect(flat).toMatch(/or open the saved email in your mail program and send it to jane\.doe@example\.com: \S+\.eml/);
     expect(flat).toContain('Give this link only to Jane Doe (primary)');
     expect(flat).not.toMatch(/has the reset email arrived|Emailed to/);
     expect(flat).toContain('✔ Resolved: the customer can log in.');
@@ -136,22 +136,26 @@ describe('the walkthrough, every demo branch, in a real terminal', () => {
     expect(d.flat()).not.toMatch(/--change-to|--only/);
   }, TIMEOUT);
 
-  it('john.doe: a secondary with access gets his own reset; the saved email is sent by hand', async () => {
-    const d = start('john.doe@example.com');
-    await d.choose('sign-in page?', 'In the Enrollsy mobile app');
-    await d.choose('How should the reset link reach the customer?', 'Email the reset link to John Doe');
-    await d.choose('How will the link reach John Doe?', 'I will send the saved email myself');
-    await d.confirm('Ask John Doe: has the reset email arrived?', false);
-    await d.choose('What now?', 'Neither for now');
-    expect(d.answers).toBe(5);
-    await d.confirm('Can the customer log in now?', false);
-    expect(await finishWith(d)).toBe(0);
-    const flat = d.flat();
-    expect(flat).toMatch(/The email is saved as \S+\.eml\. Open it in your mail program and send it to john\.doe@example\.com\./);
-    expect(flat).toContain('Escalation note');
-    expect(flat).toContain('- Look in the spam / junk folder.');
-    expect(query('select recipient_email, recipient_role from reset_links')).toEqual([{ recipient_email: 'john.doe@example.com', recipient_role: 'secondary' }]);
-    expect(walkthroughOutcome()).toEqual([{ action: 'walkthrough.escalated', admin: 'test-admin' }]);
+  it('john.doe: a secondary with access gets his own reset; it did not arrive: the checklist, then the note in 4 answers', async () => {
+    const smtp = await startSmtpServer();
+    try {
+      const d = start('john.doe@example.com', { ENROLLSY_SMTP_URL: `smtp://127.0.0.1:${smtp.port}` });
+      await d.choose('sign-in page?', 'In the Enrollsy mobile app');
+      await d.choose('How should the reset link reach the customer?', 'Email the reset link to John Doe');
+      await d.confirm('Ask John Doe: has the reset email arrived?', false);
+      await d.choose('What now?', 'Neither for now');
+      expect(d.answers).toBe(4);
+      expect(await finishWith(d)).toBe(0);
+      const flat = d.flat();
+      expect(flat).toContain('Spam / junk folder: ask them to look there first.');
+      expect(flat).toContain('Escalation note');
+      expect(flat).toContain('- Look in the spam / junk folder.');
+      expect(smtp.received.map((r) => r.envelope.rcptTo.map((t) => t.address))).toEqual([['john.doe@example.com']]);
+      expect(query('select recipient_email, recipient_role, delivery_status from reset_links')).toEqual([{ recipient_email: 'john.doe@example.com', recipient_role: 'secondary', delivery_status: 'sent' }]);
+      expect(walkthroughOutcome()).toEqual([{ action: 'walkthrough.escalated', admin: 'test-admin' }]);
+    } finally {
+      await smtp.close();
+    }
   }, TIMEOUT);
 
   it("tom.smith: the link is Maria's; Tom cannot reset a password of his own; the grant-access steps go to Maria", async () => {
@@ -179,7 +183,6 @@ describe('the walkthrough, every demo branch, in a real terminal', () => {
     await d.waitForQuestion('What should Linh Nguyen receive?');
     expect(query("select email from holders where account_id = 'A1007' and role = 'primary'")).toEqual([{ email: 'linh.nguyen@example.com' }]);
     await d.choose('What should Linh Nguyen receive?', 'Email the reset link to Linh Nguyen');
-    await d.choose('How will the link reach Linh Nguyen?', 'Neither for now');
     await d.confirm('Can the customer log in now?', false);
     expect(await finishWith(d)).toBe(0);
     expect(d.flat()).toContain('Gave Linh Nguyen the address linh.nguyen@example.com; recorded in the audit log.');
@@ -208,9 +211,8 @@ describe('the walkthrough, every demo branch, in a real terminal', () => {
     await d.choose('Did the customer mean one of these?', 'ana.ortiz@gmail.com');
     await d.choose('sign-in page?', 'With the Account Sign-In link');
     await d.choose('How should the reset link reach the customer?', 'Email the reset link to Ana Ortiz');
-    await d.choose('How will the link reach Ana Ortiz?', 'Show me the link to text it');
     await d.confirm('Can the customer log in now?', true);
-    expect(d.answers).toBe(5);
+    expect(d.answers).toBe(4);
     expect(await finishWith(d)).toBe(0);
     expect(d.flat()).toContain('Going on with ana.ortiz@gmail.com.');
     expect(query('select recipient_email from reset_links')).toEqual([{ recipient_email: 'ana.ortiz@gmail.com' }]);

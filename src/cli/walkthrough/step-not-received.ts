@@ -74,5 +74,6 @@ export async function notReceivedStep(walk: Walk, facts: WalkFacts): Promise<Ste
       note += `; sending the steps failed (${plain(walk, error.message)})`;
     }
   }
-  return { facts: after, done, said, note: `${note}.`, next: 'continue' };
+  // Nothing arrived and nothing more was done: the customer cannot log in yet, so on to the note.
+  return { facts: after, done, said, note: `${note}.`, next: next === 'none' ? 'stop' : 'continue' };
 }

@@ -82,25 +82,17 @@ export async function deliverReset(walk: Walk, facts: WalkFacts, options: { send
       const awaiting: AwaitedEmail = { to: issued.recipient.email, name, role: issued.recipient.role, via: 'smtp' };
       return { note: `${prefix}reset link emailed to ${name} <${issued.recipient.email}>; the mail server accepted it (valid until ${until}).`, awaiting, done: [`Reset email sent to ${issued.recipient.email}.`] };
     }
-    // The outbox is not a delivery: nothing reached anyone until the admin passes it on.
-    walk.say(`${ctx.out.yellow('!')} Saved to the outbox, not sent (no mail server is set: ENROLLSY_SMTP_URL). Nothing has reached ${name} yet.`);
-    const how = await walk.ask.select<'show' | 'eml' | 'later'>(`How will the link reach ${name}?`, [
-      { name: 'Show me the link to text it', value: 'show' },
-      { name: 'I will send the saved email myself', value: 'eml' },
-      { name: 'Neither for now', value: 'later' },
-    ]);
+    // The outbox is not a delivery: nothing reached anyone until the admin passes it on, either way.
+    walk.say(`${ctx.out.yellow('!')} Saved to the outbox, not sent (no mail server is set: ENROLLSY_SMTP_URL). Nothing has reached ${name} yet. Pass it on yourself, one way or the other:`);
+    walk.say(`  - text the link: ${ctx.out.bold(issued.link)}`);
+    walk.say(`    ${linkHolderWords(issued)}`);
+    walk.say(`  - or open the saved email in your mail program and send it to ${issued.recipient.email}: ${delivery.location}`);
     walk.say('    To send emails from here, a mail server has to be set up; the set-up check (enrollsy-help doctor) says what is missing.');
-    if (how === 'show') {
-      walk.say(`    ${ctx.out.bold(issued.link)}`);
-      walk.say(`    ${linkHolderWords(issued)}`);
-      return { note: `${prefix}reset link for ${name} saved to the outbox, not sent; the admin was shown the link to text it (valid until ${until}).`, awaiting: null, done: [`Reset link shown for ${name}.`] };
-    }
-    if (how === 'eml') {
-      walk.say(`    The email is saved as ${ctx.out.bold(delivery.location)}. Open it in your mail program and send it to ${issued.recipient.email}.`);
-      const awaiting: AwaitedEmail = { to: issued.recipient.email, name, role: issued.recipient.role, via: 'hand' };
-      return { note: `${prefix}reset email for ${name} saved to the outbox, not sent; the admin sends the saved file by hand (valid until ${until}).`, awaiting, done: [] };
-    }
-    return { note: `${prefix}reset email for ${name} saved to the outbox, not sent; nothing reached the customer.`, awaiting: null, done: [] };
+    return {
+      note: `${prefix}reset link for ${name} saved to the outbox, not sent; the link and the saved email were given to the admin to pass on (valid until ${until}).`,
+      awaiting: null,
+      done: [`Reset link for ${name} saved to the outbox.`],
+    };
   }
 }
 
