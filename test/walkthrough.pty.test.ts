@@ -4,7 +4,9 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, runBinary, tempDir } from './helpers/cli.js';
 import { startDnsServer, type TestDnsServer } from './helpers/dns-server.js';
+import { startSmtpServer } from './helpers/smtp.js';
 import { TmuxSession } from './helpers/tmux.js';
+import { WalkDriver } from './helpers/walk-driver.js';
 
 // The guided walkthrough, driven key by key in a real terminal (tmux), asserted on the screen.
 let dir: string;
@@ -16,7 +18,9 @@ beforeEach(async () => {
   db = join(dir, 'store.db');
   expect((await runBinary(['--db', db, 'init', '--demo'])).code).toBe(0);
 });
+const drivers: WalkDriver[] = [];
 afterEach(() => {
+  for (const d of drivers.splice(0)) d.kill();
   session?.kill();
   cleanup();
 });
@@ -108,32 +112,47 @@ describe('walkthrough: the recipient mail check (real DNS server)', () => {
     TmuxSession.start(`cd '${repoRoot}' && node bin/enrollsy-help.js --db '${db}' diagnose ${email}`, { NO_COLOR: '1', TERM: 'xterm-256color', ENROLLSY_DNS_SERVERS: dns.server });
 
   it("shows the check at the send step, and gives the provider's own steps when the email did not arrive", async () => {
-    session = startWithDns('gina.mail@gmail.com');
-    await session.waitFor('How did you try to get to the Enrollsy sign-in page?');
-    session.send('Enter'); // with the Account Sign-In link: the right place
-    let screen = await session.waitFor('How should the reset link reach the customer?');
-    expect(screen).toContain('✔ gmail.com receives mail (Gmail)');
-    session.send('Enter'); // email it now
-    await session.waitFor('has the password-reset email arrived?');
-    session.send('n', 'Enter');
-    screen = await session.waitFor('Can the customer log in now?');
-    expect(screen).toContain('Their mail is Gmail:');
-    expect(screen).toContain('Gmail: if our email is in Spam, open it and click "Report not spam"');
-    expect(screen).not.toContain('Yahoo Mail:');
-    expect(screen).toContain('--template not-received (add --all-providers for every provider');
-    session.send('C-c');
-    expect(await session.waitFor('EXIT=')).toContain('EXIT=130');
-  }, 30000);
+    const smtp = await startSmtpServer();
+    try {
+      const d = WalkDriver.start(`cd '${repoRoot}' && node bin/enrollsy-help.js --db '${db}' diagnose gina.mail@gmail.com`, {
+        NO_COLOR: '1',
+        TERM: 'xterm-256color',
+        ENROLLSY_DNS_SERVERS: dns.server,
+        ENROLLSY_SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+      });
+      drivers.push(d);
+      await d.choose('How did you try to get to the Enrollsy sign-in page?', 'With the Account Sign-In link');
+      const screen = await d.waitForQuestion('How should the reset link reach the customer?');
+      expect(screen).toContain('✔ gmail.com receives mail (Gmail)');
+      await d.choose('How should the reset link reach the customer?', 'Email the reset link');
+      await d.confirm('has the reset email arrived?', false);
+      await d.waitForQuestion('What now?');
+      const flat = d.flat();
+      expect(flat).toContain('Their mail is Gmail:');
+      expect(flat).toContain('Gmail: if our email is in Spam, open it and click "Report not spam"');
+      expect(flat).not.toContain('Yahoo Mail:');
+      await d.choose('What now?', 'Email Gina Mail these steps');
+      await d.confirm('Can the customer log in now?', false);
+      await d.choose('Anything else?', 'Done');
+      expect(await d.exit()).toBe(0);
+      // The steps emailed are Gmail's, as on screen.
+      expect(smtp.received).toHaveLength(2);
+      expect(smtp.received[1]!.mail.text).toContain('Gmail:');
+      expect(smtp.received[1]!.mail.text).not.toContain('Yahoo Mail:');
+    } finally {
+      await smtp.close();
+    }
+  }, 120000);
 
   it('does not offer to email a link to a domain that accepts no mail', async () => {
-    session = startWithDns('nia@nomail.example');
-    await session.waitFor('How did you try to get to the Enrollsy sign-in page?');
-    session.send('Enter');
-    const screen = await session.waitFor('How should the reset link reach the customer?');
+    const d = WalkDriver.start(`cd '${repoRoot}' && node bin/enrollsy-help.js --db '${db}' diagnose nia@nomail.example`, { NO_COLOR: '1', TERM: 'xterm-256color', ENROLLSY_DNS_SERVERS: dns.server });
+    drivers.push(d);
+    await d.choose('How did you try to get to the Enrollsy sign-in page?', 'With the Account Sign-In link');
+    const screen = await d.waitForQuestion('How should the reset link reach the customer?');
     expect(screen).toContain('✖ nomail.example accepts no mail');
-    expect(screen).not.toContain('Email it now');
-    expect(screen).toContain('Issue it here and show it to me');
-    session.send('C-c');
-    expect(await session.waitFor('EXIT=')).toContain('EXIT=130');
-  }, 30000);
+    expect(screen).not.toContain('Email the reset link');
+    expect(screen).toContain('Show me the link to text it');
+    d.session.send('C-c');
+    expect(await d.exit()).toBe(130);
+  }, 120000);
 });

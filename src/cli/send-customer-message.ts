@@ -3,6 +3,7 @@ import { normalizeEmail } from '../core/email.js';
 import { holderName, type Company, type Holder } from '../core/types.js';
 import { createMailer, senderAddress, senderMailbox, type SentMessage } from '../mail/mailer.js';
 import { customerMessage, type CustomerTemplate } from '../mail/templates.js';
+import type { MailProvider } from '../core/mail-provider.js';
 import { appendAudit } from '../store/audit.js';
 import { immediateTransaction } from '../store/immediate-transaction.js';
 import type { Store } from '../store/open-store.js';
@@ -21,8 +22,15 @@ export interface CustomerMessageSent {
  * `message --send` and the walkthrough's steps. Throws DeliveryError when the send fails
  * (nothing was sent), UsageError when no sender is set.
  */
-export async function sendCustomerMessage(ctx: Context, store: Store, template: CustomerTemplate, recipient: Holder & { email: string }, company: Company): Promise<CustomerMessageSent> {
-  const message = customerMessage(template, { company, recipientName: holderName(recipient), sender: senderAddress(ctx.io.env, company) });
+export async function sendCustomerMessage(
+  ctx: Context,
+  store: Store,
+  template: CustomerTemplate,
+  recipient: Holder & { email: string },
+  company: Company,
+  options: { mailProvider?: MailProvider | null; allProviders?: boolean } = {},
+): Promise<CustomerMessageSent> {
+  const message = customerMessage(template, { company, recipientName: holderName(recipient), sender: senderAddress(ctx.io.env, company), ...options });
   const from = senderMailbox(ctx.io.env, company);
   const mailer = createMailer({ env: ctx.io.env, storePath: store.path });
   try {

@@ -96,7 +96,7 @@ export async function runMessage(ctx: Context, email: string, options: { templat
       return { exitCode: holders.length === 0 ? 1 : 0, json, text: `Subject: ${message.subject}\n\n${message.text}${note}` };
     }
     if (!recipient || to === null) throw new ProblemError(`No holder uses ${normalizeEmail(email)}; nothing was sent. Check the address with \`enrollsy-help diagnose ${email.trim()}\`.`);
-    const outcome = await sendCustomerMessage(ctx, store, template, { ...recipient, email: to }, company);
+    const outcome = await sendCustomerMessage(ctx, store, template, { ...recipient, email: to }, company, { mailProvider: mail?.mail.provider ?? null, allProviders: options.allProviders === true });
     json.delivery = { transport: outcome.sent.transport, messageId: outcome.sent.messageId };
     return { exitCode: 0, json, text: `${outcome.sent.transport === 'outbox' ? ctx.out.yellow('!') : ctx.out.green('✔')} ${messageOutcomeWords(outcome)}` };
   } finally {

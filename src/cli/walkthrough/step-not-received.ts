@@ -1,31 +1,47 @@
 import { CliError } from '../../core/errors.js';
+import type { MailProvider } from '../../core/mail-provider.js';
 import { notReceivedChecklist, type NotReceivedItem } from '../../core/not-received-checklist.js';
+import { MAILBOX_SERVICES, mailboxSteps, quarantineSteps, safeSenderPlan } from '../../mail/safe-sender-steps.js';
 import { holderName } from '../../core/types.js';
 import { messageOutcomeWords, sendCustomerMessage } from '../send-customer-message.js';
 import { deliverReset } from './step-reset.js';
 import { look, onward, plain, type StepOutcome, type Walk, type WalkFacts } from './walk.js';
 
-// R4's items in words; `said` is what the note records as advice given.
-function itemWords(walk: Walk, item: NotReceivedItem): { line: string; said: string } {
+// R4's items in words, with the recipient's own mail provider when DNS named it (Gmail's
+// steps for a Gmail inbox, the company filter for Proofpoint); `said` is the advice the note records.
+function itemWords(walk: Walk, item: NotReceivedItem, provider: MailProvider | null): { line: string; said: string }[] {
   const { out } = walk.ctx;
   switch (item.id) {
     case 'spam':
-      return { line: `${out.bold('Spam / junk folder')}: ask them to look there first.`, said: 'Look in the spam / junk folder.' };
-    case 'right-address':
-      return {
-        line: `${out.bold('Right address')}: the email went to ${item.address ? out.bold(item.address) : 'no address'}${item.role === 'primary' ? ' (the primary holder)' : ''}. Ask them to read out the address they check and compare it letter by letter.`,
-        said: `Check the inbox of ${item.address ?? 'the address on file'}.`,
-      };
+      return [{ line: `${out.bold('Spam / junk folder')}: ask them to look there first.`, said: 'Look in the spam / junk folder.' }];
+    case 'right-address': {
+      const relay = provider?.appleRelay ? ` It is an Apple "Hide My Email" relay address: it forwards to the inbox of their Apple ID, and they may not recognise it as theirs.` : '';
+      return [
+        {
+          line: `${out.bold('Right address')}: the email went to ${item.address ? out.bold(item.address) : 'no address'}${item.role === 'primary' ? ' (the primary holder)' : ''}. Ask them to read out the address they check and compare it letter by letter.${relay}`,
+          said: `Check the inbox of ${item.address ?? 'the address on file'}.`,
+        },
+      ];
+    }
     case 'duplicate':
-      return {
-        line: `${out.bold('Duplicate email')}: ${item.inTwoAccounts ? out.red('the address is still in two accounts: it cannot work until that is fixed.') : 'the address is in one account only.'}`,
-        said: '',
-      };
-    case 'safe-senders':
-      return {
-        line: `${out.bold('Safe senders')}: ask them to add ${item.sender ? out.bold(item.sender) : 'the sender address'} to their contacts / safe senders.`,
-        said: `Add ${item.sender ?? 'the sender address'} to the safe senders / contacts.`,
-      };
+      return [{ line: `${out.bold('Duplicate email')}: ${item.inTwoAccounts ? out.red('the address is still in two accounts: it cannot work until that is fixed.') : 'the address is in one account only.'}`, said: '' }];
+    case 'safe-senders': {
+      const sender = item.sender ?? 'the sender address';
+      const plan = safeSenderPlan(provider, false);
+      const items: { line: string; said: string }[] = [];
+      if (plan.quarantine !== null && provider) {
+        items.push({
+          line: `${out.bold('Company mail filter')}: their mail runs through ${provider.name.replace(/ \(.*\)$/, '')}, which can quarantine email without telling anyone; their IT team can find and release it. What to tell them: ${quarantineSteps(plan.quarantine, sender)}`,
+          said: `Ask the IT team to release ${sender} from the ${provider.name.replace(/ \(.*\)$/, '')} quarantine.`,
+        });
+      }
+      const steps = provider && plan.first.length < MAILBOX_SERVICES.length ? plan.first.map((service) => `\n     - ${mailboxSteps(service, sender)}`).join('') : '';
+      items.push({
+        line: `${out.bold('Safe senders')}: ask them to add ${item.sender ? out.bold(item.sender) : 'the sender address'} to their contacts / safe senders.${steps ? ` Their mail is ${provider!.name}:${steps}` : ''}`,
+        said: `Add ${sender} to the safe senders / contacts${steps ? ` (the ${provider!.name} steps)` : ''}.`,
+      });
+      return items;
+    }
   }
 }
 
@@ -45,7 +61,10 @@ export async function notReceivedStep(walk: Walk, facts: WalkFacts): Promise<Ste
   const arrived = await walk.ask.confirm(`Ask ${awaiting.name}: has the reset email arrived?`, true);
   if (arrived) return onward({ ...facts, awaiting: null }, `${awaiting.name} received the reset email.`);
   const sender = ctx.io.env.ENROLLSY_MAIL_FROM?.trim() || facts.facts.company.sender;
-  const items = notReceivedChecklist(facts.report, sender ?? null).map((item) => itemWords(walk, item));
+  // The provider is known only for the address the email went to.
+  const mail = facts.facts.recipientMail ?? null;
+  const provider = mail !== null && mail.address.toLowerCase() === awaiting.to.trim().toLowerCase() ? mail.provider : null;
+  const items = notReceivedChecklist(facts.report, sender ?? null).flatMap((item) => itemWords(walk, item, provider));
   items.forEach((item, i) => walk.say(`  ${i + 1}. ${item.line}`));
   const said = items.map((i) => i.said).filter((s) => s !== '');
   const recipient = facts.decision.ok ? facts.decision.holder : null;
@@ -65,7 +84,7 @@ export async function notReceivedStep(walk: Walk, facts: WalkFacts): Promise<Ste
   } else if (next === 'steps' && recipient?.email) {
     walk.commands.push(`enrollsy-help message ${recipient.email} --template not-received --send`);
     try {
-      const sent = await sendCustomerMessage(ctx, walk.store, 'not-received', { ...recipient, email: recipient.email }, facts.facts.company);
+      const sent = await sendCustomerMessage(ctx, walk.store, 'not-received', { ...recipient, email: recipient.email }, facts.facts.company, { mailProvider: provider });
       walk.say(`${sent.sent.transport === 'outbox' ? ctx.out.yellow('!') : ctx.out.green('✔')} ${messageOutcomeWords(sent)}`);
       note += sent.sent.transport === 'outbox' ? '; the steps for a missing email were saved to the outbox, not sent' : `; emailed the steps for a missing email to ${recipient.email}`;
     } catch (error) {

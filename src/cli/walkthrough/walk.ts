@@ -1,11 +1,11 @@
 import { diagnose, type Check, type DiagnoseFacts, type DiagnosisReport } from '../../core/diagnose.js';
 import type { ResetRecipientDecision } from '../../core/reset-recipient.js';
-import { gatherDiagnoseFacts } from '../../store/gather-diagnose-facts.js';
 import type { Store } from '../../store/open-store.js';
 import type { Prompter } from '../../ui/prompts.js';
 import { startSpinner } from '../../ui/spinner.js';
 import { wrapText } from '../../ui/wrap-text.js';
 import type { Context } from '../context.js';
+import { gatherFactsWithMail } from '../recipient-mail.js';
 import { statusMark } from '../render/render-checks.js';
 
 /** What the walkthrough's steps share: the command's context, the store, the prompter, and how to speak. */
@@ -78,7 +78,8 @@ export async function createWalk(ctx: Context, store: Store): Promise<Walk> {
 export async function look(walk: Walk, email: string, awaiting: AwaitedEmail | null = null): Promise<WalkFacts> {
   const spinner = await startSpinner(walk.ctx, `Looking up ${email.trim()}…`);
   try {
-    const facts = await gatherDiagnoseFacts(walk.store, email, walk.ctx.clock.now());
+    // With the recipient mail check (DNS; skipped with --offline): whether an email there can arrive.
+    const facts = await gatherFactsWithMail(walk.ctx, walk.store, email);
     const { report, decision } = diagnose(facts);
     return { email, facts, report, decision, awaiting };
   } finally {
