@@ -6,7 +6,7 @@ import { machineTimeZone } from '../../core/time-zone.js';
 import { recordWalkthroughOutcome } from '../../store/record-walkthrough-outcome.js';
 import type { CommandResult } from '../command-result.js';
 import { renderEscalationNote } from '../render/render-escalation-note.js';
-import { showChecks, type Walk, type WalkFacts } from './walk.js';
+import { plain, showChecks, type Walk, type WalkFacts } from './walk.js';
 
 /** Where the note is saved unless the admin names a file: the current folder, named after the address and the day. */
 export function defaultNoteFile(note: EscalationNote): string {
@@ -22,6 +22,15 @@ export async function finish(walk: Walk, facts: WalkFacts, input: { resolved: bo
   const { ctx } = walk;
   const now = ctx.clock.now();
   walk.say(`\n${ctx.out.bold('Summary')}`);
+  // The root cause in one sentence, without its command (kept for "show the commands").
+  const cause = plain(
+    walk,
+    facts.report.summary.replace(/\s*\(`([^`]*)`\)/g, (_, command: string) => {
+      if (!walk.commands.includes(command)) walk.commands.push(command);
+      return '';
+    }),
+  );
+  if (cause) walk.say(ctx.out.bold(cause));
   showChecks(walk, facts.report.checks);
   const note = buildEscalationNote({
     facts: facts.facts,
