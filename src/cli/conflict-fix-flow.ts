@@ -3,9 +3,7 @@ import { emailProblem, normalizeEmail } from '../core/email.js';
 import { groupByAccount } from '../core/group-by-account.js';
 import { planConflictFix, type ConflictFixPlan, type ConflictFixRequest, type NewAddressRefusal } from '../core/plan-conflict-fix.js';
 import { holderName, type Holder } from '../core/types.js';
-import { accountsUsingKeys } from '../store/accounts-using.js';
-import { applyConflictFix } from '../store/apply-conflict-fix.js';
-import type { Store } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
 import type { Prompter } from '../ui/prompts.js';
 import { askConflictFix } from './ask-conflict-fix.js';
 import type { Context } from './context.js';
@@ -65,7 +63,7 @@ export async function conflictFixFlow(
   let plan: ConflictFixPlan;
   for (;;) {
     const newKey = request.newEmail === undefined ? null : normalizeEmail(request.newEmail);
-    const using = newKey === null || emailProblem(request.newEmail!) !== null ? [] : ((await accountsUsingKeys(store.db, [newKey])).get(newKey) ?? []);
+    const using = newKey === null || emailProblem(request.newEmail!) !== null ? [] : ((await store.accountsUsingKeys([newKey])).get(newKey) ?? []);
     try {
       plan = planConflictFix(request, holders, using);
       break;
@@ -90,7 +88,7 @@ export async function conflictFixFlow(
   ctx.print(renderConflictPlan(ctx, plan));
   if (!(await ask.confirm('Apply this change?', false))) return { applied: false, plan, why: 'the change was proposed but not applied' };
   try {
-    const { holdersChanged, linksRevoked } = await applyConflictFix(store, plan, ctx.clock.now());
+    const { holdersChanged, linksRevoked } = await store.applyConflictFix(plan, ctx.clock.now());
     return { applied: true, plan, holdersChanged, linksRevoked };
   } catch (error) {
     if (!(error instanceof CliError)) throw error;

@@ -4,9 +4,7 @@ import { holderName, type Company, type Holder } from '../core/types.js';
 import { createMailer, senderAddress, senderMailbox, type SentMessage } from '../mail/mailer.js';
 import { customerMessage, type CustomerTemplate } from '../mail/templates.js';
 import type { MailProvider } from '../core/mail-provider.js';
-import { appendAudit } from '../store/audit.js';
-import { immediateTransaction } from '../store/immediate-transaction.js';
-import type { Store } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
 import type { Context } from './context.js';
 
 /** A customer message sent (by SMTP) or saved to the outbox, with its subject. */
@@ -32,23 +30,20 @@ export async function sendCustomerMessage(
 ): Promise<CustomerMessageSent> {
   const message = customerMessage(template, { company, recipientName: holderName(recipient), sender: senderAddress(ctx.io.env, company), ...options });
   const from = senderMailbox(ctx.io.env, company);
-  const mailer = createMailer({ env: ctx.io.env, storePath: store.path });
+  const mailer = createMailer({ env: ctx.io.env, outbox: ctx.outboxFor(store) });
   try {
     const sent = await mailer.send({ to: recipient.email, toName: holderName(recipient), from, ...message }).catch((error: unknown) => {
       if (error instanceof DeliveryError) throw new DeliveryError(`${error.message.replace(/\.$/, '')}. Nothing was sent; check the mail set-up with \`enrollsy-help doctor\`.`, error.extra);
       throw error;
     });
     const now = ctx.clock.now();
-    await immediateTransaction(store, (trx) =>
-      appendAudit(trx, {
+    await store.recordAudit({
         at: now.toISOString(),
-        admin: store.admin,
         action: sent.transport === 'outbox' ? 'message.saved-to-outbox' : 'message.sent',
         accountId: recipient.accountId,
         emailKey: normalizeEmail(recipient.email),
         details: { template, to: recipient.email, transport: sent.transport, messageId: sent.messageId },
-      }),
-    );
+    });
     return { sent, subject: message.subject, to: recipient.email };
   } finally {
     mailer.close();

@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { buildEscalationNote, type EscalationNote, type NoteStep } from '../../core/escalation-note.js';
 import { ExitCode } from '../../core/errors.js';
 import { machineTimeZone } from '../../core/time-zone.js';
-import { recordWalkthroughOutcome } from '../../store/record-walkthrough-outcome.js';
 import type { CommandResult } from '../command-result.js';
 import { renderEscalationNote } from '../render/render-escalation-note.js';
 import { plain, showChecks, type Walk, type WalkFacts } from './walk.js';
@@ -42,7 +41,14 @@ export async function finish(walk: Walk, facts: WalkFacts, input: { resolved: bo
     steps: input.steps,
   });
   const accountIds = [...new Set(facts.report.holders.map((h) => h.accountId))];
-  await recordWalkthroughOutcome(walk.store, { outcome: note.outcome, emailKey: facts.report.normalizedEmail, accountId: accountIds.length === 1 ? accountIds[0]! : null, at: now, steps: input.steps.length, summary: note.summary });
+  // How each walkthrough ended, in the audit log: resolved, or escalated to Enrollsy.
+  await walk.store.recordAudit({
+    at: now.toISOString(),
+    action: `walkthrough.${note.outcome}`,
+    accountId: accountIds.length === 1 ? accountIds[0]! : null,
+    emailKey: facts.report.normalizedEmail,
+    details: { steps: input.steps.length, ...(note.summary ? { summary: note.summary } : {}) },
+  });
   const text = renderEscalationNote(note);
   if (input.resolved) walk.say(`\n${ctx.out.green('✔ Resolved: the customer can log in.')} Recorded in the audit log.`);
   else {

@@ -1,6 +1,6 @@
 import { CliError, InterruptedError } from '../../core/errors.js';
 import type { NoteStep } from '../../core/escalation-note.js';
-import type { Store } from '../../store/open-store.js';
+import type { Store } from '../../store/store.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { finish } from './finish.js';

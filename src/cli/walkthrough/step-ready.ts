@@ -1,6 +1,5 @@
 import { CliError } from '../../core/errors.js';
 import type { Company } from '../../core/types.js';
-import { saveCompanySettings } from '../../store/save-company-settings.js';
 import { companyChanges, type CompanySetOptions } from '../commands/company.js';
 import { look, onward, type StepOutcome, type Walk, type WalkFacts } from './walk.js';
 
@@ -57,7 +56,7 @@ export async function readyStep(walk: Walk, facts: WalkFacts): Promise<StepOutco
     });
     Object.assign(changes, companyChanges({ [setting.option]: value }));
   }
-  await saveCompanySettings(walk.store, changes, ctx.clock.now());
+  await walk.store.setCompany(changes, ctx.clock.now());
   walk.say(`${ctx.out.green('✔')} Company settings saved (recorded in the audit log).`);
   const after = await look(walk, facts.email, facts.awaiting);
   return onward(after, `Company settings were missing; filled in: ${missing.map((m) => m.what).join(', ')}.`, { done: ['Saved the company settings.'] });

@@ -3,7 +3,6 @@ import { emailProblem } from '../../core/email.js';
 import { formatMoment } from '../../core/format-time.js';
 import { likelyDomain } from '../../core/suggest.js';
 import { holderName, type Holder } from '../../core/types.js';
-import { applyEmailChange } from '../../store/apply-email-change.js';
 import { planEmailChangeIn, refusalError } from '../email-change-flow.js';
 import { issueAndDeliver, linkHolderWords, type ResetOutcome } from '../reset-flow.js';
 import { messageOutcomeWords, sendCustomerMessage } from '../send-customer-message.js';
@@ -118,7 +117,7 @@ async function correctAddress(walk: Walk, request: { current: string | null; acc
     if (decision.ok) {
       const plan = decision.plan;
       for (const h of plan.loginLost) walk.say(ctx.out.yellow(`! ${holderName(h)} would then have the primary's address, so their own login would stop working.`));
-      const outcome = await applyEmailChange(walk.store, plan, ctx.clock.now());
+      const outcome = await walk.store.applyEmailChange(plan, ctx.clock.now());
       walk.commands.push(request.current === null ? `enrollsy-help holder add-email ${plan.accountId} ${plan.newEmail}` : `enrollsy-help holder set-email ${request.current} ${plan.newEmail} --account ${plan.accountId}`);
       const who = plan.holders.map(holderName).join(' and ');
       walk.say(`${ctx.out.green('✔')} ${request.current === null ? `Gave ${who} the address ${plan.newEmail}` : `Changed ${who}'s address: ${request.current} → ${plan.newEmail}`}; recorded in the audit log.${outcome.linksRevoked > 0 ? ` ${outcome.linksRevoked} link(s) sent to the old address no longer work.` : ''}`);

@@ -1,5 +1,4 @@
 import { holderName, type Holder } from '../../core/types.js';
-import { findCustomers } from '../../store/find-customers.js';
 import { renderHolders } from '../render/render-holders.js';
 import { checkOf, look, onward, showChecks, type StepOutcome, type Walk, type WalkFacts } from './walk.js';
 
@@ -12,7 +11,7 @@ async function findByName(walk: Walk): Promise<string | null> {
   for (;;) {
     const query = await walk.ask.input("The customer's name, or their account id:", (value) => (value.trim() === '' ? 'Type a name (or part of one) or an account id.' : true));
     walk.commands.push(`enrollsy-help find ${query.trim()}`);
-    const search = await findCustomers(walk.store.db, query, SEARCH_LIMIT);
+    const search = await walk.store.findCustomers(query, SEARCH_LIMIT);
     const choices: { name: string; value: string | null }[] = [];
     for (const account of search.accounts) {
       for (const h of account.holders) {

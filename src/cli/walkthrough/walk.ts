@@ -1,6 +1,6 @@
 import { diagnose, type Check, type DiagnoseFacts, type DiagnosisReport } from '../../core/diagnose.js';
 import type { ResetRecipientDecision } from '../../core/reset-recipient.js';
-import type { Store } from '../../store/open-store.js';
+import type { Store } from '../../store/store.js';
 import type { Prompter } from '../../ui/prompts.js';
 import { startSpinner } from '../../ui/spinner.js';
 import { wrapText } from '../../ui/wrap-text.js';
