@@ -50,6 +50,15 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
             )).rows
           : [];
       for (const index of indexes) await client.query(`drop index "${index.indexname.replace(/"/g, '""')}"`);
+      // Likewise the foreign key to accounts: checked once, set-based, when it is added back, rather
+      // than once per loaded row (into a store that has rows, the check is deferred to the end instead).
+      const foreignKeys =
+        lastId === 0
+          ? (await client.query<{ name: string; definition: string }>(
+              `select conname as name, pg_get_constraintdef(oid) as definition from pg_constraint where conrelid = 'holders'::regclass and contype = 'f'`,
+            )).rows
+          : [];
+      for (const key of foreignKeys) await client.query(`alter table holders drop constraint "${key.name.replace(/"/g, '""')}"`);
       await client.query(`create temp table import_accounts (account_id text collate "C" not null, name text not null, first_line integer not null) on commit drop`);
       await client.query(`create temp table import_bad (account_id text collate "C" primary key) on commit drop`);
 
@@ -132,6 +141,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       // store) build the indexes, which PostgreSQL refuses while checks are pending.
       await client.query('set constraints all immediate');
       for (const index of indexes) await client.query(index.indexdef);
+      for (const key of foreignKeys) await client.query(`alter table holders add constraint "${key.name.replace(/"/g, '""')}" ${key.definition}`);
       // R3: a replaced account may have lost an address or an access that a valid link was sent for.
       const withValidLinks = (
         await client.query<{ account_id: string }>(
