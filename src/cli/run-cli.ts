@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { Clock } from '../core/clock.js';
-import { CliError, ExitCode, InterruptedError, UsageError, type ExitCodeValue } from '../core/errors.js';
+import { CliError, ExitCode, InterruptedError, StoreError, UsageError, type ExitCodeValue } from '../core/errors.js';
+import { storeProblemFix } from './store-problem-fix.js';
 import { shortForMessage } from '../core/email.js';
 import { storeErrorFrom } from '../store/store-error-from.js';
 import type { IO } from '../ui/io.js';
@@ -86,6 +87,11 @@ function report(error: unknown, where: { io: IO; json: boolean; debug: boolean; 
   return failure.exitCode;
 }
 
+// A store problem's way out names flags and commands: worded here, not in the store.
+function worded(error: StoreError): StoreError {
+  return error.fix ? new StoreError(`${error.message}${storeProblemFix(error.fix)}`) : error;
+}
+
 function classify(error: unknown, storePath: string | undefined): CliError | 'help' {
   if (error instanceof CommanderError) {
     // Help asked for is success; help shown because a command was missing is bad usage.
@@ -95,9 +101,11 @@ function classify(error: unknown, storePath: string | undefined): CliError | 'he
     }
     return new UsageError(error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
   }
+  if (error instanceof StoreError) return worded(error);
   if (error instanceof CliError) return error;
   if (error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError')) return new InterruptedError();
   const storeFailure = storeErrorFrom(error, storePath ?? 'in use');
+  if (storeFailure instanceof StoreError) return worded(storeFailure);
   if (storeFailure instanceof CliError) return storeFailure;
   const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
   if (code.startsWith('SQLITE_')) {

@@ -47,10 +47,29 @@ export class ConfirmationNeededError extends UsageError {
 
 /** The store is missing, unreadable, locked or from a newer version (exit 3). */
 export class StoreError extends CliError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /**
+     * What the user can do about it, as a reason the cli words (flag and command names live in
+     * the cli: src/cli/store-problem-fix.ts); `message` then states only what is wrong.
+     */
+    readonly fix?: StoreFix,
+  ) {
     super(message, ExitCode.store);
   }
 }
+
+/** The ways out of a store problem that name flags or commands, for the cli to word. */
+export type StoreFix =
+  | { kind: 'give-a-store' }
+  | { kind: 'run-init'; orPointElsewhere: boolean }
+  | { kind: 'point-at-a-file'; suggestion: string | null }
+  | { kind: 'point-at-the-real-store'; orRemoveTheLink: boolean }
+  | { kind: 'point-at-your-store'; orInitANewOne: boolean }
+  | { kind: 'point-at-a-shorter-path' }
+  | { kind: 'wait-or-raise-the-lock-timeout' }
+  | { kind: 'point-at-the-primary-server' }
+  | { kind: 'use-another-database-or-schema' };
 
 /** A command ran and refused or found a problem the user must act on (exit 1). */
 export class ProblemError extends CliError {

@@ -1,9 +1,10 @@
 import { Command } from '@commander-js/extra-typings';
-import { CliError, UsageError } from '../../core/errors.js';
+import { CliError, StoreError, UsageError } from '../../core/errors.js';
 import { emailProblem, shortForMessage } from '../../core/email.js';
 import type { Check } from '../../core/diagnose.js';
 import type { Company } from '../../core/types.js';
 import type { Store } from '../../store/store.js';
+import { storeProblemFix } from '../store-problem-fix.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { statusMark } from '../render/render-checks.js';
@@ -36,7 +37,8 @@ async function checkStore(ctx: Context, checks: Check[]): Promise<Store | null> 
     store = await ctx.openStore();
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
-    checks.push({ id: 'store', status: 'fail', title: 'Store', detail: error.message, fix: `enrollsy-help init (or point --db / ENROLLSY_DB at your store)` });
+    const fix = error instanceof StoreError && error.fix ? storeProblemFix(error.fix).replace(/^[.;:]\s*/, '').replace(/\.$/, '') : 'enrollsy-help init (or point --db / ENROLLSY_DB at your store)';
+    checks.push({ id: 'store', status: 'fail', title: 'Store', detail: error.message.replace(/\.$/, ''), fix });
     return null;
   }
   const { SCHEMA_VERSION } = await import('../../store/migrations.js');

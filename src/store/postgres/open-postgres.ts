@@ -63,10 +63,10 @@ export async function openPostgres(location: string, options: OpenStoreOptions):
       throw new StoreError(`${shown} holds a store written by a newer enrollsy-help (schema ${found.version}; this one knows up to ${SCHEMA_VERSION}). Upgrade enrollsy-help to use it.`);
     }
     if (found.kind === 'foreign') {
-      throw new StoreError(`The schema "${schema}" in ${shown} has tables named like enrollsy-help's but is not an enrollsy-help store; it was left as it was. Use another database or pass init --schema <name>.`);
+      throw new StoreError(`The schema "${schema}" in ${shown} has tables named like enrollsy-help's but is not an enrollsy-help store; it was left as it was`, { kind: 'use-another-database-or-schema' });
     }
     if (found.kind === 'absent' && !options.create) {
-      throw new StoreError(`No enrollsy-help store in ${shown} (schema "${schema}"). Run \`enrollsy-help init\` to create it, or point --db / ENROLLSY_DB at your store.`);
+      throw new StoreError(`No enrollsy-help store in ${shown} (schema "${schema}")`, { kind: 'run-init', orPointElsewhere: true });
     }
     let migratedFrom: MigratedFrom | null = null;
     if (found.kind === 'absent' || found.version < SCHEMA_VERSION) migratedFrom = await migrate(db, schema, shown);

@@ -1,4 +1,4 @@
-import { StoreError } from '../../core/errors.js';
+import { StoreError, type StoreFix } from '../../core/errors.js';
 
 // SQLSTATE classes and codes (https://www.postgresql.org/docs/current/errcodes-appendix.html)
 // that are about reaching or using the server, not about our statements: these are store
@@ -7,14 +7,20 @@ const bySqlState: Record<string, (where: string) => string> = {
   '28P01': (where) => `PostgreSQL refused the password for ${where}: check PGPASSWORD, ~/.pgpass or the URL`,
   '28000': (where) => `PostgreSQL refused the login for ${where} (pg_hba.conf has no matching entry, or the role may not log in): ask the database admin`,
   '3D000': (where) => `The database in ${where} does not exist: create it (createdb), or fix the URL`,
-  '3F000': (where) => `The schema named in ${where} does not exist: run \`enrollsy-help init\` to create it`,
+  '3F000': (where) => `The schema named in ${where} does not exist`,
   '42501': (where) => `The role in ${where} lacks a privilege the store needs: grant it, or use the role that ran init`,
   '53300': (where) => `The PostgreSQL server at ${where} has too many connections: try again in a moment`,
-  '55P03': (where) => `The store at ${where} is locked by another enrollsy-help that is still writing; try again in a moment, or raise --lock-timeout`,
+  '55P03': (where) => `The store at ${where} is locked by another enrollsy-help that is still writing`,
   '40001': (where) => `The store at ${where} stayed too busy with concurrent writers to finish; nothing was changed; try again`,
   '40P01': (where) => `The store at ${where} stayed too busy with concurrent writers to finish; nothing was changed; try again`,
-  '25006': (where) => `The store at ${where} is read-only (a standby or a read-only transaction): point --db at the primary server`,
+  '25006': (where) => `The store at ${where} is read-only (a standby or a read-only transaction)`,
   '53100': (where) => `The PostgreSQL server at ${where} is out of disk space`,
+};
+
+const FIXES: Record<string, StoreFix> = {
+  '3F000': { kind: 'run-init', orPointElsewhere: false },
+  '55P03': { kind: 'wait-or-raise-the-lock-timeout' },
+  '25006': { kind: 'point-at-the-primary-server' },
 };
 
 const lostConnection = (where: string) => `The connection to the PostgreSQL server at ${where} was lost; nothing was changed by the unfinished step: check the server, then try again`;
@@ -40,7 +46,9 @@ export function postgresStoreError(error: unknown, where: string): unknown {
   const code = String((error as { code?: unknown }).code ?? '');
   const message = String((error as { message?: unknown }).message ?? '');
   const known = bySqlState[code] ?? byNetworkCode[code];
-  if (known) return new StoreError(`${known(where)}.`);
+  // These end in a way out that names a flag or a command: the cli words it.
+  const fix = FIXES[code];
+  if (known) return fix ? new StoreError(known(where), fix) : new StoreError(`${known(where)}.`);
   // Class 08 (connection exception) and 57P01-57P03 (the server shut down, crashed, or is starting).
   if (code.startsWith('08') || /^57P0[123]$/.test(code)) return new StoreError(`${lostConnection(where)}.`);
   if (/Connection terminated|Client has encountered a connection error|Connection ended unexpectedly|timeout expired/i.test(message)) {

@@ -32,7 +32,7 @@ const EARLY_TABLES = new Set([...CORE_TABLES, 'reset_links', 'kysely_migration',
 
 /** Opens (or with `create`, creates) the SQLite store at `path` and brings its schema up to date. */
 export async function openSqlite(path: string, options: OpenStoreOptions): Promise<SqliteEngine> {
-  if (path.trim() === '') throw new StoreError('The store path is empty: give --db <path>, or set ENROLLSY_DB.');
+  if (path.trim() === '') throw new StoreError('The store path is empty', { kind: 'give-a-store' });
   const shown = shortForMessage(path, 160);
   const absolute = resolve(path);
   const create = options.create === true;
@@ -57,7 +57,7 @@ export async function openSqlite(path: string, options: OpenStoreOptions): Promi
         `${shown} was written by a newer enrollsy-help (schema ${found.version}; this one knows up to ${SCHEMA_VERSION}). Upgrade enrollsy-help to use it.`,
       );
     }
-    if (found.kind !== 'ours' && !create) throw new StoreError(`${shown} is empty, not an initialized store. Run \`enrollsy-help init\` first.`);
+    if (found.kind !== 'ours' && !create) throw new StoreError(`${shown} is empty, not an initialized store`, { kind: 'run-init', orPointElsewhere: false });
     // init checks a store it is given before writing anything to it (a marker, a migration).
     if (create && found.kind === 'ours') assertIntact(sqlite, path);
     sqlite.pragma('journal_mode = WAL');
@@ -85,14 +85,14 @@ function prepareFile(absolute: string, shown: string, create: boolean): void {
   }
   if (existsSync(absolute)) {
     if (statSync(absolute).isDirectory()) {
-      throw new StoreError(`${shown} is a folder, not a store file: point --db at a file such as ${shown.replace(/\/$/, '')}/enrollsy.db.`);
+      throw new StoreError(`${shown} is a folder, not a store file`, { kind: 'point-at-a-file', suggestion: `${shown.replace(/\/$/, '')}/enrollsy.db` });
     }
     return;
   }
   if (link !== null) {
-    throw new StoreError(`${shown} is a symbolic link to ${shortForMessage(link, 160)}, which does not exist. Point --db at the real store, or remove the link.`);
+    throw new StoreError(`${shown} is a symbolic link to ${shortForMessage(link, 160)}, which does not exist`, { kind: 'point-at-the-real-store', orRemoveTheLink: true });
   }
-  if (!create) throw new StoreError(`No store at ${shown}. Run \`enrollsy-help init\` to create it, or point --db / ENROLLSY_DB at your store.`);
+  if (!create) throw new StoreError(`No store at ${shown}`, { kind: 'run-init', orPointElsewhere: true });
   try {
     mkdirSync(dirname(absolute), { recursive: true });
   } catch (error) {
@@ -150,7 +150,7 @@ function hasRows(sqlite: Database.Database, table: string): boolean {
 }
 
 function notOurs(shown: string): StoreError {
-  return new StoreError(`${shown} is an SQLite file but not an enrollsy-help store; it was left as it was. Point --db at your store, or run \`enrollsy-help init --db <new file>\`.`);
+  return new StoreError(`${shown} is an SQLite file but not an enrollsy-help store; it was left as it was`, { kind: 'point-at-your-store', orInitANewOne: true });
 }
 
 /**
