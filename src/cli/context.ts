@@ -85,7 +85,7 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions, make
     yes,
     debug: options.debug === true,
     offline: options.offline === true,
-    interactive: Boolean(io.stdin.isTTY && io.stdout.isTTY) && !json && !yes,
+    interactive: Boolean(io.stdout.isTTY && io.stdin.isTTY) && !json && !yes, // stdout first: stdin is opened only if asked
     out: new Chalk({ level: colorLevel(io.env, Boolean(io.stdout.isTTY), noColorFlag) }),
     err: new Chalk({ level: colorLevel(io.env, Boolean(io.stderr.isTTY), noColorFlag) }),
     storePath,

@@ -17,5 +17,7 @@ process.on('SIGINT', () => {
 });
 
 // The bundle's entry: run with the real streams and clock, exit with the contract's code.
-const code = await runCli(process.argv.slice(2), { io: processIO(), clock: systemClock });
-process.exitCode = code;
+// (No top-level await: the bundle is a CommonJS script, see scripts/build.mjs.)
+void runCli(process.argv.slice(2), { io: processIO(), clock: systemClock }).then((code) => {
+  process.exitCode = code;
+});

@@ -10,7 +10,7 @@ import type { ImportWorkerMessage } from './import-worker.js';
  * in-thread: a worker from dist/ could be older than the source being tested.
  */
 export function importWorkerPath(): string | null {
-  if (!import.meta.url.endsWith('.js')) return null;
+  if (import.meta.url.endsWith('.ts')) return null;
   const path = join(packageRoot(), 'dist', 'import-worker.js');
   return existsSync(path) ? path : null;
 }

@@ -8,9 +8,16 @@ export interface IO {
   env: NodeJS.ProcessEnv;
 }
 
-/** The process's own streams. */
+/** The process's own streams. stdin is opened on first use: most commands never read it (~3 ms). */
 export function processIO(): IO {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+  return {
+    get stdin() {
+      return process.stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  };
 }
 
 /**
