@@ -93,8 +93,21 @@ export function emailProblem(address: string): string | null {
   return domainNameProblem(domain);
 }
 
+// Lists and exports repeat a few domains thousands of times: each is checked once (bounded).
+const domainProblems = new Map<string, string | null>();
+
 // What is left to check of a domain made of well-formed labels.
 function domainNameProblem(domain: string): string | null {
+  let problem = domainProblems.get(domain);
+  if (problem === undefined) {
+    problem = uncachedDomainNameProblem(domain);
+    if (domainProblems.size >= 10_000) domainProblems.clear();
+    domainProblems.set(domain, problem);
+  }
+  return problem;
+}
+
+function uncachedDomainNameProblem(domain: string): string | null {
   const labels = domain.split('.');
   if (/^[0-9]+$/.test(labels.at(-1)!)) return `the domain "${domain}" is an IP address or ends in digits; use the mail domain's name (e.g. example.com)`;
   if (labels.some((label) => label.length > 63 && charLength(label) > 63)) return 'a part of the domain is longer than 63 characters';

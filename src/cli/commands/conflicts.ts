@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { csvRow } from '../../core/csv-row.js';
 import { UsageError } from '../../core/errors.js';
 import { emailProblem, normalizeEmail, shortForMessage } from '../../core/email.js';
+import { textLines } from '../../core/text-lines.js';
 import type { ConflictFindings, LookAlikeAdvisory, SharedAddress } from '../../store/conflict-findings.js';
 import { startSpinner } from '../../ui/spinner.js';
 import { requireFile } from '../options/require-file.js';
@@ -24,20 +24,23 @@ export interface InvalidLine {
   value: string;
 }
 
-// Reads addresses one per line, skipping blank lines and # comments; malformed lines are set aside.
+// Reads addresses one per line, skipping blank lines and # comments; malformed lines are set
+// aside. Repeats are left to the query (a Set here would cost more than it saves).
 async function readAddresses(input: Readable, onLine: (count: number) => void): Promise<{ keys: string[]; given: number; invalid: InvalidLine[] }> {
   const keys: string[] = [];
   const invalid: InvalidLine[] = [];
   let line = 0;
   let given = 0;
-  for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
-    line++;
-    const value = raw.replace(/^\uFEFF/, '').trim();
-    if (value === '' || value.startsWith('#')) continue;
-    given++;
-    if (emailProblem(value) !== null) invalid.push({ line, value: shortForMessage(value, 200) });
-    else keys.push(normalizeEmail(value));
-    if (given % 10000 === 0) onLine(given);
+  for await (const batch of textLines(input)) {
+    for (const raw of batch) {
+      line++;
+      const value = (raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw).trim();
+      if (value === '' || value.charCodeAt(0) === 0x23 /* # */) continue;
+      given++;
+      if (emailProblem(value) !== null) invalid.push({ line, value: shortForMessage(value, 200) });
+      else keys.push(normalizeEmail(value));
+    }
+    if (given >= 10000) onLine(given);
   }
   return { keys, given, invalid };
 }
@@ -119,10 +122,17 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
     let findings: ConflictFindings;
     let invalid: InvalidLine[] = [];
     if (options.file === undefined && emails.length === 0) {
-      spinner.update('Checking the store file, then scanning it for addresses used in more than one account…');
-      // A damaged page must not read as "no conflicts".
-      await store.checkIntegrity();
-      ({ checked, ...findings } = await store.scanConflicts({ advisories: options.advisories !== false }));
+      spinner.update('Checking the store file and scanning it for addresses used in more than one account…');
+      // A damaged page must not read as "no conflicts". The check runs beside the scan (SQLite:
+      // on a second thread) and its verdict comes before anything is shown.
+      const intact = store.checkIntegrity();
+      try {
+        ({ checked, ...findings } = await store.scanConflicts({ advisories: options.advisories !== false }));
+      } catch (error) {
+        await intact; // damage explains a failed scan best
+        throw error;
+      }
+      await intact;
     } else {
       let keys: string[];
       if (options.file !== undefined) {

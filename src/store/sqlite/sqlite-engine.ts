@@ -6,10 +6,11 @@ import type { ConflictFindings } from '../conflict-findings.js';
 import type { Engine, ImportOptions, MigratedFrom, PatienceOptions } from '../engine.js';
 import type { ImportOutcome } from '../import-outcome.js';
 import type { StoreSchema } from '../schema.js';
-import { assertIntact } from './assert-intact.js';
+import { checkIntactInBackground } from './assert-intact.js';
 import { checkConflictsWith, scanConflictsWith } from '../conflict-findings.js';
 import { sqliteConflictQueries } from './conflicts-sqlite.js';
 import { importAccountsSqlite } from './import-accounts-sqlite.js';
+import { MMAP_BYTES } from './open-sqlite.js';
 import { patientTransaction } from './patient-transaction.js';
 import { sqliteStoreError } from './sqlite-store-error.js';
 
@@ -72,8 +73,9 @@ export class SqliteEngine implements Engine {
     return checkConflictsWith(sqliteConflictQueries(this.sqlite), keys, options);
   }
 
-  async checkIntegrity(): Promise<void> {
-    assertIntact(this.sqlite, this.location);
+  /** Runs on a worker thread with its own connection: the caller may scan meanwhile, then awaits it. */
+  checkIntegrity(): Promise<void> {
+    return checkIntactInBackground(this.path, this.location, MMAP_BYTES);
   }
 
   storeError(error: unknown): unknown {

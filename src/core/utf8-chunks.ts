@@ -1,0 +1,65 @@
+import { Buffer, isAscii, isUtf8 } from 'node:buffer';
+
+/** Bytes that are not UTF-8, met by a decoder that refuses them. */
+export class InvalidUtf8Error extends Error {
+  constructor(
+    /** The chunk's bytes (with any held back from the chunk before) that hold the invalid sequence. */
+    readonly bytes: Buffer,
+  ) {
+    super('invalid UTF-8');
+    this.name = 'InvalidUtf8Error';
+  }
+}
+
+/**
+ * Decodes UTF-8 a chunk at a time, holding back a character cut at a chunk's end until the next
+ * chunk. Node's own decoding of whole buffers is several times faster than a streaming
+ * TextDecoder (which a file with a few non-ASCII names would otherwise go through for every
+ * chunk). `fatal`: invalid bytes throw InvalidUtf8Error; otherwise they read as U+FFFD.
+ */
+export class Utf8Chunks {
+  private pending: Buffer | null = null;
+
+  constructor(private readonly fatal: boolean) {}
+
+  /** The text of the complete characters read so far. */
+  write(chunk: Buffer): string {
+    const bytes = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = null;
+    if (isAscii(bytes)) return bytes.toString('latin1');
+    const end = completeLength(bytes);
+    if (end < bytes.length) this.pending = Buffer.from(bytes.subarray(end));
+    const complete = bytes.subarray(0, end);
+    if (this.fatal && !isUtf8(complete)) throw new InvalidUtf8Error(bytes);
+    return complete.toString('utf8');
+  }
+
+  /** Whatever was held back (an incomplete character at the very end is invalid). */
+  end(): string {
+    const rest = this.pending;
+    this.pending = null;
+    if (!rest) return '';
+    if (this.fatal && !isUtf8(rest)) throw new InvalidUtf8Error(rest);
+    return rest.toString('utf8');
+  }
+
+  /** True when no bytes are held back. */
+  get empty(): boolean {
+    return this.pending === null;
+  }
+}
+
+// How many leading bytes of `bytes` end on a character boundary: a lead byte among the last three
+// whose sequence runs past the end starts the part held back.
+function completeLength(bytes: Buffer): number {
+  const n = bytes.length;
+  for (let k = n - 1; k >= 0 && k >= n - 3; k--) {
+    const b = bytes[k]!;
+    if (b < 0x80) return n;
+    if (b >= 0xc0) {
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return n - k < need ? k : n;
+    }
+  }
+  return n;
+}
