@@ -1,4 +1,5 @@
-import { Buffer, isAscii } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
+import { InvalidUtf8Error, Utf8Chunks } from './utf8-chunks.js';
 
 /** One CSV record: its fields and the physical line (1-based) where it starts. */
 export interface CsvRecord {
@@ -247,22 +248,30 @@ class CsvParser {
 
 /** Streams RFC 4180 records out of byte/string chunks (e.g. fs.createReadStream or process.stdin). */
 export async function* csvRecords(source: AsyncIterable<string | Buffer>): AsyncGenerator<CsvRecord> {
+  for await (const records of csvRecordBatches(source)) yield* records;
+}
+
+/**
+ * The same records a chunk's worth at a time: one array per chunk instead of one promise per
+ * record (a million-row export would otherwise spend a quarter second resolving promises).
+ * Throws CsvSyntaxError after the records that precede the problem.
+ */
+export async function* csvRecordBatches(source: AsyncIterable<string | Buffer>): AsyncGenerator<CsvRecord[]> {
   const parser = new CsvParser();
-  // Streaming decode, since a chunk may end in the middle of a multi-byte character. The BOM
-  // is stripped by hand (ignoreBOM) so string sources get the same treatment as byte sources.
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });
-  // True when the decoder holds no half-read character; then an all-ASCII chunk can skip it.
-  let decoderEmpty = true;
+  // Node's whole-buffer UTF-8 decoding, a character cut at a chunk's end held for the next one;
+  // the BOM is stripped by hand so string sources get the same treatment as byte sources.
+  const decoder = new Utf8Chunks(true);
   let started = false;
-  const out: CsvRecord[] = [];
+  let out: CsvRecord[] = [];
 
   // Invalid UTF-8 (say, a Latin-1 export) would silently turn names and addresses into U+FFFD.
-  const decode = (chunk?: Buffer, stream = false): string => {
+  const decode = (read: () => string): string => {
     try {
-      return decoder.decode(chunk, { stream });
-    } catch {
-      // Where in this chunk the bad bytes are, to name their line (best effort).
-      const lenient = chunk ? new TextDecoder('utf-8', { ignoreBOM: true }).decode(chunk) : '';
+      return read();
+    } catch (error) {
+      if (!(error instanceof InvalidUtf8Error)) throw error;
+      // Where in these bytes the bad ones are, to name their line (best effort).
+      const lenient = error.bytes.toString('utf8');
       const before = lenient.slice(0, Math.max(0, lenient.indexOf('\uFFFD')));
       const line = parser.line + (before.match(/\r\n|\r|\n/g)?.length ?? 0);
       throw new CsvSyntaxError(`the file is not UTF-8 text (invalid bytes on line ${line}): export or save it as "CSV UTF-8" and import again`, line);
@@ -278,31 +287,27 @@ export async function* csvRecords(source: AsyncIterable<string | Buffer>): Async
     parser.feed(text, out);
   };
 
+  // Records are parsed a chunk at a time and handed over as one array: the parsing loop stays
+  // synchronous and tight, and at most one chunk's worth of records is held.
+  const take = (): CsvRecord[] => {
+    const records = out;
+    out = [];
+    return records;
+  };
+
   for await (const chunk of source) {
     if (typeof chunk === 'string') {
       // Bytes left half-decoded before a string chunk can't be completed by it; flush them first.
-      if (!decoderEmpty) {
-        feed(decode());
-        decoderEmpty = true;
-      }
+      if (!decoder.empty) feed(decode(() => decoder.end()));
       feed(chunk);
-    } else if (decoderEmpty && Buffer.isBuffer(chunk) && isAscii(chunk)) {
-      // Streaming TextDecoder is ~7x slower than this on ASCII, which is most CSV exports.
-      feed(chunk.toString('latin1'));
     } else {
-      feed(decode(chunk, true));
-      // An ASCII last byte completes (or invalidates) any pending sequence, so nothing is left over.
-      if (chunk.length > 0) decoderEmpty = chunk[chunk.length - 1]! < 0x80;
+      feed(decode(() => decoder.write(chunk)));
     }
-    // Records are parsed a chunk at a time and then yielded one by one: the parsing loop stays
-    // synchronous and tight, and at most one chunk's worth of records is held.
-    for (let k = 0; k < out.length; k++) yield out[k]!;
-    out.length = 0;
+    if (out.length > 0) yield take();
     if (parser.error) throw parser.error;
   }
-  if (!decoderEmpty) feed(decode());
+  feed(decode(() => decoder.end()));
   parser.end(out);
-  for (let k = 0; k < out.length; k++) yield out[k]!;
-  out.length = 0;
+  if (out.length > 0) yield take();
   if (parser.error) throw parser.error;
 }

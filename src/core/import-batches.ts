@@ -1,4 +1,4 @@
-import { csvRecords, CsvSyntaxError } from './csv-records.js';
+import { csvRecordBatches, CsvSyntaxError } from './csv-records.js';
 import { IMPORT_COLUMNS, readHeader, readImportRow } from './import-row.js';
 import { nameKey } from './name-key.js';
 
@@ -50,29 +50,32 @@ export async function* importBatches(source: AsyncIterable<string | Buffer>, sou
   let batch: ImportBatch = { holders: [], accounts: [], rejected: [], rowsRead: 0 };
   let lastAccount = '';
   try {
-    for await (const record of csvRecords(source)) {
-      if (header === undefined) {
-        header = readHeader(record.fields);
-        if (!header.ok) throw fileError(record.line, header.reason);
-        continue;
-      }
-      if (!header.ok) continue;
-      batch.rowsRead++;
-      const result = readImportRow(record.fields, header.index);
-      if (result.ok) {
-        const r = result.row;
-        batch.holders.push(r.accountId, String(record.line), r.role, r.firstName, r.lastName, r.email ?? '', r.emailKey ?? '', r.loginAccess ? '1' : '0', nameKey(r.firstName, r.lastName));
-        // Exports list an account's holders together, so most rows repeat the previous account.
-        if (r.accountId !== lastAccount) {
-          lastAccount = r.accountId;
-          batch.accounts.push(r.accountId, r.accountName, String(record.line));
+    for await (const records of csvRecordBatches(source)) {
+      for (const record of records) {
+        if (header === undefined) {
+          header = readHeader(record.fields);
+          if (!header.ok) throw fileError(record.line, header.reason);
+          continue;
         }
-      } else {
-        batch.rejected.push({ line: record.line, reason: result.reason, accountId: result.accountId });
-      }
-      if (batch.rowsRead === ROWS_PER_BATCH) {
-        yield batch;
-        batch = { holders: [], accounts: [], rejected: [], rowsRead: 0 };
+        if (!header.ok) continue;
+        batch.rowsRead++;
+        const result = readImportRow(record.fields, header.index);
+        if (result.ok) {
+          const r = result.row;
+          const line = String(record.line);
+          batch.holders.push(r.accountId, line, r.role, r.firstName, r.lastName, r.email ?? '', r.emailKey ?? '', r.loginAccess ? '1' : '0', nameKey(r.firstName, r.lastName));
+          // Exports list an account's holders together, so most rows repeat the previous account.
+          if (r.accountId !== lastAccount) {
+            lastAccount = r.accountId;
+            batch.accounts.push(r.accountId, r.accountName, line);
+          }
+        } else {
+          batch.rejected.push({ line: record.line, reason: result.reason, accountId: result.accountId });
+        }
+        if (batch.rowsRead === ROWS_PER_BATCH) {
+          yield batch;
+          batch = { holders: [], accounts: [], rejected: [], rowsRead: 0 };
+        }
       }
     }
   } catch (error) {

@@ -43,51 +43,64 @@ export interface ImportRow {
 /** Longest name, account name or account id accepted. */
 export const MAX_TEXT_CHARS = 200;
 
+// A refusal of one field: why, in words that name the column.
+class Refusal {
+  constructor(readonly reason: string) {}
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 // Names: line breaks and tabs inside a quoted field become one space; other control or
 // invisible characters are refused (they could drive the admin's terminal when printed).
-function cleanText(column: string, raw: string): { ok: true; value: string } | { ok: false; reason: string } {
-  const value = raw.replace(/[\t\r\n]+/g, ' ').trim();
-  if (UNPRINTABLE.test(value)) return { ok: false, reason: `${column} contains a control or invisible character ("${shortForMessage(value, 40)}")` };
-  if (value.length > MAX_TEXT_CHARS) return { ok: false, reason: `${column} is longer than ${MAX_TEXT_CHARS} characters` };
-  return { ok: true, value };
+// Printable ASCII, most of any export, has neither: it is only trimmed.
+function cleanText(column: string, raw: string): string | Refusal {
+  let value: string;
+  if (PRINTABLE_ASCII.test(raw)) value = raw.trim();
+  else {
+    value = raw.replace(/[\t\r\n]+/g, ' ').trim();
+    if (UNPRINTABLE.test(value)) return new Refusal(`${column} contains a control or invisible character ("${shortForMessage(value, 40)}")`);
+  }
+  if (value.length > MAX_TEXT_CHARS) return new Refusal(`${column} is longer than ${MAX_TEXT_CHARS} characters`);
+  return value;
 }
 
 const ACCESS_VALUES: Record<string, boolean> = { '': false, yes: true, no: false, true: true, false: false, '1': true, '0': false, y: true, n: false };
 
 /** Validates one data record; the reason names the column and what to put there. */
 export function readImportRow(fields: readonly string[], index: ColumnIndex): { ok: true; row: ImportRow } | { ok: false; reason: string; accountId: string } {
-  const get = (column: (typeof IMPORT_COLUMNS)[number]): string => fields[index[column]] ?? '';
-  const id = cleanText('account_id', get('account_id'));
-  const accountId = id.ok ? id.value : '';
+  const id = cleanText('account_id', fields[index.account_id] ?? '');
+  const accountId = typeof id === 'string' ? id : '';
   const fail = (reason: string) => ({ ok: false as const, reason, accountId });
   if (fields.length !== index.count) return fail(`has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header has ${index.count} (a comma too many or too few?)`);
-  if (!id.ok) return fail(id.reason);
+  if (id instanceof Refusal) return fail(id.reason);
   if (accountId === '') return fail('account_id is empty');
-  const texts: Partial<Record<'account_name' | 'first_name' | 'last_name', string>> = {};
-  for (const column of ['account_name', 'first_name', 'last_name'] as const) {
-    const text = cleanText(column, get(column));
-    if (!text.ok) return fail(text.reason);
-    texts[column] = text.value;
-  }
-  const role = get('role').trim().toLowerCase();
-  if (role !== 'primary' && role !== 'secondary') return fail(`role must be primary or secondary, found "${shortForMessage(get('role'), 40)}"`);
-  const rawEmail = get('email');
+  const accountName = cleanText('account_name', fields[index.account_name]!);
+  if (accountName instanceof Refusal) return fail(accountName.reason);
+  const firstName = cleanText('first_name', fields[index.first_name]!);
+  if (firstName instanceof Refusal) return fail(firstName.reason);
+  const lastName = cleanText('last_name', fields[index.last_name]!);
+  if (lastName instanceof Refusal) return fail(lastName.reason);
+  const rawRole = fields[index.role]!;
+  const role = rawRole.trim().toLowerCase();
+  if (role !== 'primary' && role !== 'secondary') return fail(`role must be primary or secondary, found "${shortForMessage(rawRole, 40)}"`);
+  const rawEmail = fields[index.email]!;
   let email: string | null = null;
   if (rawEmail.trim() !== '') {
     const problem = emailProblem(rawEmail);
     if (problem !== null) return fail(`email "${shortForMessage(rawEmail, 60)}" is malformed: ${problem}`);
     email = rawEmail.trim();
   }
-  const access = ACCESS_VALUES[get('login_access').trim().toLowerCase()];
-  if (access === undefined) return fail(`login_access must be yes, no, true, false, 1, 0 or empty, found "${shortForMessage(get('login_access'), 40)}"`);
+  const rawAccess = fields[index.login_access]!;
+  const access = ACCESS_VALUES[rawAccess.trim().toLowerCase()];
+  if (access === undefined) return fail(`login_access must be yes, no, true, false, 1, 0 or empty, found "${shortForMessage(rawAccess, 40)}"`);
   return {
     ok: true,
     row: {
       accountId,
-      accountName: texts.account_name!,
+      accountName,
       role,
-      firstName: texts.first_name!,
-      lastName: texts.last_name!,
+      firstName,
+      lastName,
       email,
       emailKey: email === null ? null : normalizeEmail(email),
       loginAccess: role === 'secondary' && access,
