@@ -9,8 +9,8 @@
 //   (module.enableCompileCache is 22.1+), so bin/ compiles main.cjs itself with vm.Script and
 //   `cachedData`. A cache per command keeps each start's cache to the code that command runs.
 //   A missing or rejected cache (another Node version) only costs the compile, never correctness.
-// - dist/vendor/*.cjs: packages only some commands need (prompts, the spinner, mail), each
-//   bundled alone and required on first use, so they add nothing to the other commands' start.
+// - dist/vendor/*.cjs: packages only some commands or stores need (prompts, the spinner, mail,
+//   PostgreSQL), each bundled alone and required on first use: nothing at the others' start.
 // - dist/import-worker.js: the import's parsing thread (an ES module of its own).
 // better-sqlite3 stays external: it is a native addon.
 import { build } from 'esbuild';
@@ -27,7 +27,7 @@ rmSync(outdir, { recursive: true, force: true });
 const common = { bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
 
 // Packages bundled on their own (the name our source imports → the file in dist/vendor/).
-const VENDOR = { '@inquirer/prompts': 'prompts', ora: 'ora', nodemailer: 'nodemailer' };
+const VENDOR = { '@inquirer/prompts': 'prompts', ora: 'ora', nodemailer: 'nodemailer', pg: 'pg', 'pg-copy-streams': 'pg-copy-streams' };
 await build({
   ...common,
   entryPoints: Object.fromEntries(Object.entries(VENDOR).map(([pkg, name]) => [name, pkg])),
@@ -46,7 +46,8 @@ const vendorModules = {
     b.onResolve({ filter: /^\.\/vendor\//, namespace: 'vendor' }, (args) => ({ path: args.path, external: true }));
     b.onLoad({ filter: /.*/, namespace: 'vendor' }, async (args) => {
       const names = Object.keys(await import(args.path)).filter((name) => name !== 'default');
-      const lines = [`const m = require('./vendor/${VENDOR[args.path]}.cjs');`, 'export default m.default;'];
+      // A bundled ES module marks itself __esModule; a CommonJS package's default is its exports.
+      const lines = [`const m = require('./vendor/${VENDOR[args.path]}.cjs');`, 'export default m.__esModule ? m.default : m;'];
       if (names.length > 0) lines.push(`export const { ${names.join(', ')} } = m;`);
       return { contents: lines.join('\n'), loader: 'js' };
     });
@@ -54,9 +55,10 @@ const vendorModules = {
 };
 // Node modules the start does not need, loaded on first use instead (each costs 3-5 ms):
 // child_process (with net and dgram), which commander loads for executable subcommands this CLI
-// has none of; crypto, which only issuing and checking a reset link uses. Each export becomes a
-// function that requires the module when called (the build fails if code imports a non-function).
-const LAZY_BUILTINS = ['child_process', 'crypto'];
+// has none of; crypto, which only issuing and checking a reset link uses; worker_threads, which
+// only the import and the full scan's store check use. Each export becomes a function that
+// requires the module when called or constructed (the build fails if code imports a non-function).
+const LAZY_BUILTINS = ['child_process', 'crypto', 'worker_threads'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
@@ -67,7 +69,7 @@ const lazyBuiltins = {
       const real = await import(`node:${args.path}`);
       const names = Object.keys(real).filter((name) => name !== 'default' && typeof real[name] === 'function');
       const load = `let loaded; const load = () => (loaded ??= require('node:${args.path}'));`;
-      const wrap = (name) => `export function ${name}(...args) { return load().${name}(...args); }`;
+      const wrap = (name) => `export function ${name}(...args) { return new.target ? Reflect.construct(load().${name}, args) : load().${name}(...args); }`;
       return { contents: [load, ...names.map(wrap), `export default new Proxy({}, { get: (_, name) => load()[name] });`].join('\n'), loader: 'js' };
     });
   },
