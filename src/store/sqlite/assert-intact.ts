@@ -24,7 +24,9 @@ try {
   const Database = require(workerData.driver);
   // Readers never wait for writers in WAL mode; the timeout only covers opening.
   db = new Database(workerData.path, { fileMustExist: true, timeout: 5000 });
-  db.pragma('mmap_size = ' + workerData.mmapBytes);
+  // No memory map here: the scan's connection maps the file already, and a second mapping
+  // would count the same pages twice in the process's resident memory.
+  db.pragma('mmap_size = 0');
   parentPort.postMessage({ rows: db.pragma(workerData.pragma).map((row) => row.quick_check) });
 } catch (error) {
   parentPort.postMessage({ error: { message: String(error && error.message), code: error && error.code } });
@@ -38,11 +40,11 @@ try {
  * guarantee is unchanged as long as the caller awaits the result before printing what it read
  * meanwhile: a damaged store still exits 3 with nothing on stdout.
  */
-export function checkIntactInBackground(absolutePath: string, shownPath: string, mmapBytes: number): Promise<void> {
+export function checkIntactInBackground(absolutePath: string, shownPath: string): Promise<void> {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { driver, path: absolutePath, pragma: QUICK_CHECK, mmapBytes },
+    workerData: { driver, path: absolutePath, pragma: QUICK_CHECK },
     // The check is light on JavaScript: a small heap keeps the second thread's memory small.
     resourceLimits: { maxOldGenerationSizeMb: 64 },
   });

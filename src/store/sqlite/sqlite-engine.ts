@@ -10,7 +10,6 @@ import { checkIntactInBackground } from './assert-intact.js';
 import { checkConflictsWith, scanConflictsWith } from '../conflict-findings.js';
 import { sqliteConflictQueries } from './conflicts-sqlite.js';
 import { importAccountsSqlite } from './import-accounts-sqlite.js';
-import { MMAP_BYTES } from './open-sqlite.js';
 import { patientTransaction } from './patient-transaction.js';
 import { sqliteStoreError } from './sqlite-store-error.js';
 
@@ -75,7 +74,7 @@ export class SqliteEngine implements Engine {
 
   /** Runs on a worker thread with its own connection: the caller may scan meanwhile, then awaits it. */
   checkIntegrity(): Promise<void> {
-    return checkIntactInBackground(this.path, this.location, MMAP_BYTES);
+    return checkIntactInBackground(this.path, this.location);
   }
 
   storeError(error: unknown): unknown {
