@@ -83,14 +83,15 @@ const REF_IMPORT = (csv) => `create table holders(account_id text, account_name 
 alter table holders add column email_key text;
 update holders set email_key = lower(trim(email)) where trim(email) <> '';
 create index holders_email_key on holders(email_key, account_id);`;
-// What the tool lists: every holder of an address used in two or more accounts, with the account name.
+// The check normalizes as the tool's key does for this export (trim, lower-case, Unicode NFC), so
+// both find the same conflicts. What the tool lists: every holder of an address used in two or more accounts, with the account name.
 const REF_SCAN = `with c as (select email_key from holders where email_key is not null group by email_key having count(distinct account_id) > 1)
 select coalesce(json_agg(r), '[]') from (select h.email_key, h.account_id, a.name, h.role, h.first_name || ' ' || h.last_name as name, h.email
 from c join holders h on h.email_key = c.email_key join accounts a on a.id = h.account_id order by h.email_key, h.account_id, h.position) r;`;
 const REF_CHECK = `create temp table list(value text);
 \\copy list from pstdin
 select coalesce(json_agg(r), '[]') from (select h.email_key, count(distinct h.account_id) as accounts
-from (select distinct lower(trim(value)) as k from list where trim(value) <> '' and value not like '#%') l
+from (select distinct normalize(lower(trim(value)), NFC) as k from list where trim(value) <> '' and value not like '#%') l
 join holders h on h.email_key = l.k group by h.email_key having count(distinct h.account_id) > 1) r;`;
 
 async function main() {

@@ -1,7 +1,10 @@
 import { from as copyFrom } from 'pg-copy-streams';
 import type pg from 'pg';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished, pipeline } from 'node:stream/promises';
 import { ACCOUNT_FIELDS, HOLDER_FIELDS, type ImportBatch } from '../../core/import-batches.js';
 import { appendAudit } from '../audit.js';
 import type { ImportOptions } from '../engine.js';
@@ -9,8 +12,6 @@ import { ImportRejectedError, primaryRuleReason, unreadableAsUsage, type ImportO
 import { revokeLinksOfChangedLogins } from '../revoke-links.js';
 import type { PostgresEngine } from './postgres-engine.js';
 
-// Rows per COPY: one round trip per ~10,000 holders keeps memory flat and the server busy.
-const ROWS_PER_COPY = 10000;
 const H = HOLDER_FIELDS.length;
 
 // COPY's text format: backslash escapes for the characters that delimit rows and fields ('' in a
@@ -23,10 +24,6 @@ function copyField(value: string, nullWhenEmpty: boolean): string {
 // email and email_key may be empty (no address); the other fields never are.
 const NULLABLE = new Set(HOLDER_FIELDS.map((field, i) => (field === 'email' || field === 'email_key' ? i : -1)).filter((i) => i >= 0));
 
-async function copyRows(client: pg.PoolClient, statement: string, lines: string[]): Promise<void> {
-  if (lines.length === 0) return;
-  await pipeline(Readable.from([lines.join('')]), client.query(copyFrom(statement)));
-}
 
 /**
  * Imports validated batches on PostgreSQL with every other writer shut out (the store-wide
@@ -65,34 +62,54 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       const rejected: RejectedRow[] = [];
       let rowsRead = 0;
       let holders = 0;
-      let holderLines: string[] = [];
-      let accountLines: string[] = [];
       const bad = new Set<string>();
-      const flush = async () => {
-        await copyRows(client, `copy holders (${HOLDER_FIELDS.join(', ')}) from stdin`, holderLines);
-        await copyRows(client, 'copy import_accounts (account_id, name, first_line) from stdin', accountLines);
-        holderLines = [];
-        accountLines = [];
-      };
-      for await (const batch of batches) {
-        for (let at = 0; at < batch.holders.length; at += H) {
-          let line = '';
-          for (let i = 0; i < H; i++) line += `${i === 0 ? '' : '\t'}${copyField(batch.holders[at + i]!, NULLABLE.has(i))}`;
-          holderLines.push(`${line}\n`);
+      // One COPY stream for the whole file, written while the worker thread is still reading: the
+      // server loads rows while the next ones are parsed. The accounts (one COPY at a time per
+      // connection) wait in an owner-only temp file, so memory stays flat however large the file.
+      const holdersCopy = client.query(copyFrom(`copy holders (${HOLDER_FIELDS.join(', ')}) from stdin`));
+      const holdersLoaded = finished(holdersCopy);
+      // Awaited below; until then a failed COPY must not count as an unhandled rejection.
+      holdersLoaded.catch(() => undefined);
+      const spool = mkdtempSync(join(tmpdir(), 'enrollsy-import-'));
+      try {
+        const accountsFile = join(spool, 'accounts.tsv');
+        const accountsOut = createWriteStream(accountsFile, { mode: 0o600 });
+        const accountsWritten = finished(accountsOut);
+        accountsWritten.catch(() => undefined);
+        for await (const batch of batches) {
+          let holderChunk = '';
+          for (let at = 0; at < batch.holders.length; at += H) {
+            for (let i = 0; i < H; i++) holderChunk += `${i === 0 ? '' : '\t'}${copyField(batch.holders[at + i]!, NULLABLE.has(i))}`;
+            holderChunk += '\n';
+          }
+          let accountChunk = '';
+          for (let at = 0; at < batch.accounts.length; at += ACCOUNT_FIELDS) {
+            accountChunk += `${copyField(batch.accounts[at]!, false)}\t${copyField(batch.accounts[at + 1]!, false)}\t${batch.accounts[at + 2]}\n`;
+          }
+          for (const row of batch.rejected) {
+            rejected.push({ line: row.line, reason: row.reason });
+            if (row.accountId !== '') bad.add(row.accountId);
+          }
+          holders += batch.holders.length / H;
+          rowsRead += batch.rowsRead;
+          if (accountChunk !== '' && !accountsOut.write(accountChunk)) await once(accountsOut, 'drain');
+          if (holderChunk !== '' && !holdersCopy.write(holderChunk)) await Promise.race([once(holdersCopy, 'drain'), holdersLoaded]);
+          options.onProgress?.(rowsRead);
         }
-        for (let at = 0; at < batch.accounts.length; at += ACCOUNT_FIELDS) {
-          accountLines.push(`${copyField(batch.accounts[at]!, false)}\t${copyField(batch.accounts[at + 1]!, false)}\t${batch.accounts[at + 2]}\n`);
-        }
-        for (const row of batch.rejected) {
-          rejected.push({ line: row.line, reason: row.reason });
-          if (row.accountId !== '') bad.add(row.accountId);
-        }
-        holders += batch.holders.length / H;
-        rowsRead += batch.rowsRead;
-        if (holderLines.length >= ROWS_PER_COPY) await flush();
-        options.onProgress?.(rowsRead);
+        holdersCopy.end();
+        await holdersLoaded;
+        accountsOut.end();
+        await accountsWritten;
+        await pipeline(createReadStream(accountsFile), client.query(copyFrom('copy import_accounts (account_id, name, first_line) from stdin')));
+      } catch (error) {
+        // Ends the COPY (CopyFail) so the connection can roll the transaction back.
+        if (!holdersCopy.writableFinished) holdersCopy.destroy(error as Error);
+        // The COPY's own failure (a lost connection, a server error) is the cause to report, not
+        // the stream state error a later write ran into.
+        throw (await holdersLoaded.then(() => null, (loadError: unknown) => loadError)) ?? error;
+      } finally {
+        rmSync(spool, { recursive: true, force: true });
       }
-      await flush();
       options.onSaving?.();
       if (bad.size > 0) await client.query('insert into import_bad (account_id) select unnest($1::text[]) on conflict do nothing', [[...bad]]);
 

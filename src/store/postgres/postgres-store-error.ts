@@ -34,6 +34,9 @@ const byNetworkCode: Record<string, (where: string) => string> = {
   ENETUNREACH: (where) => `The PostgreSQL server at ${where} cannot be reached: check the network`,
   ECONNRESET: lostConnection,
   EPIPE: lostConnection,
+  // A COPY stream cut off under us: the connection went away mid-load.
+  ERR_STREAM_PREMATURE_CLOSE: lostConnection,
+  ERR_STREAM_DESTROYED: lostConnection,
 };
 
 /**
