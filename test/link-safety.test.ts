@@ -278,7 +278,7 @@ describe('every link explained, with times and people', () => {
     demo.clock.advance(30 * MINUTE);
     const text = await verifyText(jane.link);
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain('✔ valid: account A1001; valid until 12:00 UTC (1 hour 30 minutes left); issued 30 minutes ago to Jane Doe <jane.doe@example.com>, shown to the admin (--no-send), not emailed.');
+    expect(text.stdout).toContain('✔ valid: account A1001; valid until 12:00 UTC (1 hour 30 minutes left); issued 30 minutes ago to Jane Doe <jane.doe@example.com>, shown to the admin to pass on, not emailed.');
   });
 });
 

@@ -195,3 +195,21 @@ describePg('PostgreSQL store', () => {
     }
   });
 });
+
+describe('PostgreSQL URLs that cannot be used (no server needed)', () => {
+  it('a malformed URL is bad input (exit 2, one line) and its password is never echoed', async () => {
+    for (const url of ['postgres://u:pw-Secret1@host:abc/db', 'postgres://u:pw-Secret1@host:99999/db', 'postgresql://[bad']) {
+      const result = await runBinary(['--db', url, '--json', 'conflicts']);
+      expect({ url, code: result.code }).toEqual({ url, code: 2 });
+      expect(JSON.parse(result.stdout).error.message).toMatch(/^The PostgreSQL URL in --db \/ ENROLLSY_DB is malformed/);
+      expect(result.stdout + result.stderr).not.toContain('pw-Secret1');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('init --schema and a different ?schema= in the URL: exit 2, nothing made', async () => {
+    const result = await runBinary(['--db', 'postgres://nobody@127.0.0.1:1/db?schema=team_b', 'init', '--schema', 'team_a']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--schema team_a and the URL's ?schema=team_b name different schemas");
+  });
+});

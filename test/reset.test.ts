@@ -52,7 +52,7 @@ describe('reset <email>', () => {
     demo.clock.advance(9 * 60 * 1000);
     const refused = await reset(['jane.doe@example.com']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/issued 9 minutes ago and shown to the admin \(--no-send\), not emailed.*--force/);
+    expect(refused.stderr).toMatch(/issued 9 minutes ago and shown to the admin to pass on, not emailed.*--force/);
     expect(linkRows()).toHaveLength(1);
 
     const forced = JSON.parse((await reset(['jane.doe@example.com', '--json', '--no-send', '--force'])).stdout);

@@ -178,7 +178,7 @@ describe('the walkthrough, every demo branch, in a real terminal', () => {
     const d = start('minh.nguyen@example.com');
     await d.choose('sign-in page?', 'With the Account Sign-In link');
     await d.choose('Give Linh Nguyen (primary) an email address now?', 'Yes');
-    await d.type('The right address', 'linh.nguyen@example.com');
+    await d.type("Linh Nguyen's own address", 'linh.nguyen@example.com');
     expect(d.answers).toBe(3);
     await d.waitForQuestion('What should Linh Nguyen receive?');
     expect(query("select email from holders where account_id = 'A1007' and role = 'primary'")).toEqual([{ email: 'linh.nguyen@example.com' }]);

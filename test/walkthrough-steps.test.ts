@@ -189,11 +189,23 @@ describe('walkthrough: the fix is done inside the flow', () => {
     expect(run.flat).toContain("corrected Chris Baker's address from chris.baker@gmial.com to chris.baker@gmail.com");
   });
 
+  it("the primary's login never gets the address of the secondary who is asking (Minh's own address for Linh is refused)", async () => {
+    const run = await walk('minh.nguyen@example.com', [
+      { question: 'sign-in page?', answer: 'With the Account Sign-In link' },
+      { question: 'Give Linh Nguyen (primary) an email address now?', answer: 'Yes' },
+      { question: "Linh Nguyen's own address", answer: ' Minh.Nguyen@Example.com ' },
+    ]);
+    expect(run.stderr).toContain(
+      "The prompt refused \" Minh.Nguyen@Example.com \": That is Minh Nguyen's own address. The primary's login (full control of the account) must reach Linh Nguyen only: ask Linh Nguyen for their own address.",
+    );
+    expect(query("select email from holders where account_id = 'A1007' and role = 'primary'")).toEqual([{ email: null }]);
+  });
+
   it('a primary without an address is given one, then the reset goes to her', async () => {
     const run = await walk('minh.nguyen@example.com', [
       { question: 'sign-in page?', answer: 'With the Account Sign-In link' },
       { question: 'Give Linh Nguyen (primary) an email address now?', answer: 'Yes' },
-      { question: 'The right address', answer: 'linh.nguyen@example.com' },
+      { question: "Linh Nguyen's own address (from Linh Nguyen, not from Minh Nguyen)", answer: 'linh.nguyen@example.com' },
       { question: 'What should Linh Nguyen receive?', answer: 'Show me the link (for Linh Nguyen only)' },
       { question: 'Can the customer log in now?', answer: true },
       done,

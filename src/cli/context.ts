@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Clock } from '../core/clock.js';
+import { UsageError } from '../core/errors.js';
 import { outboxFolder } from '../mail/outbox-folder.js';
 import { openStore } from '../store/open-store.js';
 import { isPostgresUrl, printablePostgresUrl } from '../store/postgres/postgres-location.js';
@@ -93,6 +94,10 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions, make
     admin,
     outboxFor: (store) => outboxFolder(io.env, store ? store.folder : postgres ? null : dirname(resolve(storePath))),
     openStore: async (storeOptions = {}) => {
+      // A URL that does not parse is bad input (exit 2), said without echoing it: it may hold a password.
+      if (postgres && !URL.canParse(storePath.trim())) {
+        throw new UsageError('The PostgreSQL URL in --db / ENROLLSY_DB is malformed: check its host, its port (a number up to 65535) and any special characters in the user name or password (percent-encode them, e.g. @ as %40).');
+      }
       const store = await openStore(storePath, { ...storeOptions, admin, lockTimeoutMs: options.lockTimeout ?? 5000 });
       // Once per run: the file holds customers' names and addresses.
       if (store.looseMode !== null && !warnedLooseMode) {

@@ -102,7 +102,7 @@ async function issueConfirmingDomain(ctx: Context, store: Store, email: string, 
     if (!(error instanceof ConfirmationNeededError) || !ctx.interactive) throw error;
     const ask = await ctx.prompter();
     if (!(await ask.confirm(error.question, false))) {
-      throw new ProblemError('Nothing was issued. Confirm the address with the customer; if it is wrong, correct it in Enrollsy and re-import the account.');
+      throw new ProblemError('Nothing was issued. Confirm the address with the customer; if it is wrong, correct it with `enrollsy-help holder set-email <address on file> <corrected address>`.');
     }
     return store.issueResetLink(email, { force: options.force, send: options.send, now: ctx.clock.now(), domainConfirmed: true });
   }

@@ -97,7 +97,7 @@ export function diagnose(facts: DiagnoseFacts): { report: DiagnosisReport; decis
       title: 'Domain looks mistyped',
       detail: `"${domain}" looks like a typo of "${intendedDomain}".${found ? ' Mail to the address on file may never arrive.' : ''}`,
       fix: found
-        ? `Confirm the address with the customer; if it is wrong, correct it in the account (e.g. re-import it with @${intendedDomain}).`
+        ? `Confirm the address with the customer; if it is wrong, correct it: \`enrollsy-help holder set-email ${facts.emailKey} <corrected address>\` (e.g. @${intendedDomain}).`
         : `Ask whether the customer meant @${intendedDomain}.`,
     });
   }

@@ -56,6 +56,20 @@ export function diagnosisSummary(report: SummaryInput): string {
   const other = report.checks.find((c) => c.status === 'fail');
   if (other) return `${other.title}: ${lowerFirst(withoutFinalStop(other.fix || other.detail))}.`;
 
+  // A secondary holder without login access has no login of their own (R3): that is the finding,
+  // even though no check fails (the reset then goes to the primary).
+  const noAccess = report.checks.find((c) => c.id === 'login-access' && c.status === 'warn');
+  if (noAccess) {
+    const asked = report.holders.find((h) => h.role === 'secondary');
+    const who = asked?.name && asked.name !== '(no name)' ? asked.name : 'This secondary holder';
+    const primary = report.resetRecipient?.role === 'primary' ? report.resetRecipient.email : null;
+    if (!asked?.loginAccess) {
+      const steps = primary ? ` (\`enrollsy-help message ${primary} --template grant-access\` sends the steps)` : '';
+      return `${who} has no login of their own (a secondary holder without login access): only the primary can grant it${steps}; until then only the primary can sign in${primary ? `, and a reset goes to the primary's address, ${primary}` : ''}.`;
+    }
+    return `${who}'s login access cannot work: ${lowerFirst(withoutFinalStop(noAccess.detail))}; ${lowerFirst(withoutFinalStop(noAccess.fix))}.`;
+  }
+
   // Nothing blocks; a mistyped domain still means the reset email may never arrive.
   const mailWarn = report.checks.find((c) => c.id === 'recipient-mail' && c.status === 'warn');
   const domainWarn = report.checks.find((c) => c.id === 'email-domain' && c.status === 'warn');

@@ -19,7 +19,7 @@ export function deliveryWords(link: Pick<StoredLink, 'deliveryStatus' | 'deliver
     case 'sent':
       return link.deliveryTransport === 'outbox' ? 'saved to the outbox, not sent' : 'emailed (the mail server accepted it)';
     case 'not-sent':
-      return 'shown to the admin (--no-send), not emailed';
+      return 'shown to the admin to pass on, not emailed';
     case 'failed':
       return 'its email failed';
     case 'pending':

@@ -39,7 +39,7 @@ function lookupFailureWords(code: string): string {
   }
 }
 
-const CORRECT_IT = 'Ask the customer for an address that receives mail (have them spell it out), and correct it in the account in Enrollsy, then re-import it.';
+const CORRECT_IT = 'Ask the customer for an address that receives mail (have them spell it out), and correct it in the account (`enrollsy-help holder set-email <address on file> <new address>`).';
 
 function typoHint(domain: string): string {
   const intended = likelyDomain(domain);
@@ -112,7 +112,7 @@ export function recipientMailCheck(mail: RecipientMail | null): Check {
             status: 'warn',
             title: `${domain} lists no mail servers`,
             detail: `${domain} has no MX record, only a web address, so mail to ${address} falls back to that host (RFC 5321), which rarely takes mail for a mistyped provider.${typoHint(domain)}`,
-            fix: `Confirm the address with the customer; if it is wrong, correct it in the account (e.g. re-import it with @${likelyDomain(domain)}).`,
+            fix: `Confirm the address with the customer; if it is wrong, correct it in the account (\`enrollsy-help holder set-email\`, e.g. to @${likelyDomain(domain)}).`,
           }
         : {
             id,

@@ -67,7 +67,7 @@ export function resolveResetRecipient(input: ResetRecipientInput): ResetRecipien
       ok: false,
       problem: 'no-address',
       reason: 'The primary holder has no email address and no secondary holder with access applies, so there is no address to send a reset email to.',
-      fix: 'Add an email address to the primary holder (re-import the account), then send the reset.',
+      fix: `Add the primary holder's own email address (\`enrollsy-help holder add-email ${primary?.accountId ?? '<accountId>'} <address>\`), then send the reset.`,
     };
   }
   const primaryAccounts = new Set(input.accountsUsing(primary.emailKey));

@@ -99,7 +99,7 @@ export async function issueResetLink(
           throw new ProblemError(cooldownMessage(plan.previous, plan.waitMs, options.now));
         case 'malformed-recipient':
           throw new ProblemError(
-            `The address on file for ${recipientName || 'the recipient'} ("${decision.email}") is not a well-formed address (${plan.problem}), so no reset email can go to it. Nothing was issued. Correct it in Enrollsy and re-import the account.`,
+            `The address on file for ${recipientName || 'the recipient'} ("${decision.email}") is not a well-formed address (${plan.problem}), so no reset email can go to it. Nothing was issued. Correct it with \`enrollsy-help holder set-email\`.`,
           );
         case 'mistyped-domain':
           throw new ConfirmationNeededError(

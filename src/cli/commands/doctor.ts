@@ -37,14 +37,17 @@ async function checkStore(ctx: Context, checks: Check[]): Promise<Store | null> 
     store = await ctx.openStore();
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
-    const fix = error instanceof StoreError && error.fix ? storeProblemFix(error.fix).replace(/^[.;:]\s*/, '').replace(/\.$/, '') : 'enrollsy-help init (or point --db / ENROLLSY_DB at your store)';
+    // The message of a store that cannot be reached says what to check; init only helps a missing store.
+    const fix = error instanceof StoreError && error.fix ? storeProblemFix(error.fix).replace(/^[.;:]\s*/, '').replace(/\.$/, '') : '';
     checks.push({ id: 'store', status: 'fail', title: 'Store', detail: error.message.replace(/\.$/, ''), fix });
     return null;
   }
   const { SCHEMA_VERSION } = await import('../../store/migrations.js');
   checks.push({ id: 'store', status: 'pass', title: 'Store', detail: `${store.location} opens (schema ${SCHEMA_VERSION}, up to date)`, fix: '' });
   checks.push(
-    store.looseMode === null
+    store.engineKind === 'postgres'
+      ? { id: 'store-permissions', status: 'info', title: 'Store permissions', detail: "a PostgreSQL store: who can read it is set by the database's roles and grants, not by a file mode", fix: '' }
+      : store.looseMode === null
       ? { id: 'store-permissions', status: 'pass', title: 'Store permissions', detail: 'only its owner can read it', fix: '' }
       : {
           id: 'store-permissions',

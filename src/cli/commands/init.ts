@@ -37,6 +37,10 @@ export async function runInit(ctx: Context, options: InitOptions): Promise<Comma
   if (options.schema !== undefined && !isPostgresUrl(ctx.storePath)) {
     throw new UsageError('--schema is for a PostgreSQL store (--db postgres://…); a SQLite file has no schemas. Nothing was changed.');
   }
+  const inUrl = isPostgresUrl(ctx.storePath) && URL.canParse(ctx.storePath.trim()) ? new URL(ctx.storePath.trim()).searchParams.get('schema') : null;
+  if (options.schema !== undefined && inUrl !== null && inUrl !== options.schema) {
+    throw new UsageError(`--schema ${options.schema} and the URL's ?schema=${inUrl} name different schemas; give one of them. Nothing was changed.`);
+  }
   const store = await ctx.openStore({ create: true, schema: options.schema });
   try {
     const now = ctx.clock.now();

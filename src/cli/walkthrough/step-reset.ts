@@ -1,5 +1,5 @@
 import { CliError, DeliveryError, InterruptedError, ProblemError } from '../../core/errors.js';
-import { emailProblem } from '../../core/email.js';
+import { emailProblem, normalizeEmail } from '../../core/email.js';
 import { formatMoment } from '../../core/format-time.js';
 import { likelyDomain } from '../../core/suggest.js';
 import { holderName, type Holder } from '../../core/types.js';
@@ -105,13 +105,23 @@ function linkWords(facts: WalkFacts, recipient: Holder | null): string {
 }
 
 /** Asks for an address until the rules accept it (or the admin gives up); applies it. Returns the note and the new address, or null when nothing changed. */
-async function correctAddress(walk: Walk, request: { current: string | null; account: string }, suggested: string | null): Promise<{ note: string; newEmail: string } | null> {
+async function correctAddress(
+  walk: Walk,
+  request: { current: string | null; account: string },
+  suggested: string | null,
+  /** The primary's login must reach the primary: never give them the address of this other holder (the customer asking). */
+  notOf: { holder: Holder; primary: Holder } | null = null,
+): Promise<{ note: string; newEmail: string } | null> {
   const { ctx } = walk;
   let typed = suggested;
   for (;;) {
-    typed ??= await walk.ask.input('The right address (ask the customer to spell it out):', (value) => {
+    typed ??= await walk.ask.input(notOf ? `${holderName(notOf.primary)}'s own address (from ${holderName(notOf.primary)}, not from ${holderName(notOf.holder)}):` : 'The right address (ask the customer to spell it out):', (value) => {
       const problem = emailProblem(value);
-      return problem === null ? true : `Not a valid address: ${problem}.`;
+      if (problem !== null) return `Not a valid address: ${problem}.`;
+      if (notOf?.holder.emailKey && normalizeEmail(value) === notOf.holder.emailKey) {
+        return `That is ${holderName(notOf.holder)}'s own address. The primary's login (full control of the account) must reach ${holderName(notOf.primary)} only: ask ${holderName(notOf.primary)} for their own address.`;
+      }
+      return true;
     });
     const decision = await planEmailChangeIn(walk.store, { current: request.current, newEmail: typed, account: request.account });
     if (decision.ok) {
@@ -160,7 +170,7 @@ export async function resetStep(walk: Walk, facts: WalkFacts): Promise<StepOutco
           { name: 'Not now', value: false },
         ]);
         if (give) {
-          const changed = await correctAddress(walk, { current: null, account: primary.accountId }, null);
+          const changed = await correctAddress(walk, { current: null, account: primary.accountId }, null, asked ? { holder: asked, primary } : null);
           if (changed) {
             notes.push(changed.note);
             done.push(changed.note);

@@ -30,7 +30,15 @@ export async function signInStep(walk: Walk, facts: WalkFacts): Promise<StepOutc
   const said = ['Use the Account Sign-In link, not enrollment, Admin or Instructor links or the Enrollsy website.'];
   const done: string[] = [];
   let how = 'the admin passed the Account Sign-In link on';
-  if (holder?.email && company.signInUrl) {
+  // A secondary holder without login access has no login of their own: sign-in instructions would
+  // tell them to sign in with a password they cannot have. The reset and access steps follow.
+  const noLogin = holder?.role === 'secondary' && !holder.loginAccess;
+  if (noLogin) {
+    const primary = facts.facts.accountHolders.find((h) => h.accountId === holder.accountId && h.role === 'primary');
+    walk.say(`    ${holderName(holder)} has no login of their own yet: the link works for them only after ${primary ? `${holderName(primary)} (primary)` : 'the primary'} grants login access. The next steps cover that.`);
+    how = `the admin gave the Account Sign-In link; ${holderName(holder)} has no login access yet`;
+  }
+  if (holder?.email && company.signInUrl && !noLogin) {
     const send = await walk.ask.select('How will the customer get the link?', [
       { name: `Email ${holderName(holder)} the sign-in instructions now (${holder.email})`, value: true },
       { name: 'I will pass the link on myself (text or email)', value: false },
