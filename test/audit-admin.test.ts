@@ -40,8 +40,8 @@ describe('who acted, in the audit log', () => {
     const json = JSON.parse((await runInProcess(['--db', db, 'audit', '--json'], { clock })).stdout);
     expect(json.entries.map((e: { action: string; admin: string }) => [e.action, e.admin])).toEqual([
       ['reset.issued', 'lee'],
-      ['company.set', 'dana'],
       ['import', 'dana'],
+      ['company.set', 'dana'],
     ]);
     const text = (await runInProcess(['--db', db, 'audit', '--no-color'], { clock })).stdout.split('\n');
     expect(text[0]).toMatch(/^\S.* {2}lee {3}reset\.issued /);

@@ -50,6 +50,9 @@ export async function runInit(ctx: Context, options: InitOptions): Promise<Comma
       const demoCompany = JSON.parse(readFileSync(join(fixtures, 'demo-company.json'), 'utf8')) as Partial<Company>;
       await confirmDemoOverReal(ctx, store, demoCompany.name ?? '');
       Object.assign(changes, { ...demoCompany, ...changes });
+      // The demo company first: an init --demo killed between the two writes then leaves a store
+      // the next init --demo recognises as the demo's (not a real company's, which it would refuse to mix into).
+      await store.setCompany(changes, now);
       const outcome = await store.importAccounts(importBatches(createReadStream(join(fixtures, 'demo-accounts.csv')), 'fixtures/demo-accounts.csv'), {
         skipInvalid: false,
         now,
@@ -57,7 +60,7 @@ export async function runInit(ctx: Context, options: InitOptions): Promise<Comma
       });
       demo = outcome.imported;
     }
-    if (Object.keys(changes).length > 0) {
+    if (!options.demo && Object.keys(changes).length > 0) {
       await store.setCompany(changes, now);
     }
     const company = await store.company();
