@@ -45,7 +45,7 @@ describe('who acted, in the audit log', () => {
     ]);
     const text = (await runInProcess(['--db', db, 'audit', '--no-color'], { clock })).stdout.split('\n');
     expect(text[0]).toMatch(/^\S.* {2}lee {3}reset\.issued /);
-    expect(text[1]).toMatch(/ {2}dana {2}company\.set /);
+    expect(text[1]).toMatch(/ {2}dana {2}import /);
   });
 
   it('the built binary falls back to the operating-system user', async () => {
