@@ -24,7 +24,7 @@ describe('an internal error', () => {
   it('exits 70 with one line asking to report it; details only with --debug', async () => {
     const { dir, cleanup } = tempDir();
     try {
-      const db = await demoStore(dir);
+      const { db } = await demoStore(dir);
       const plain = await runWithBrokenStdout(['--db', db, 'links']);
       expect(plain.code).toBe(70);
       expect(plain.stderr.trim().split('\n')).toEqual(['✖ enrollsy-help hit an internal error (a bug). Please report it with the command you ran; rerun with --debug for details.']);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 import type { Clock } from '../../src/core/clock.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import type { Prompter } from '../../src/ui/prompts.js';
+import { openStore } from '../../src/store/open-store.js';
+import type { Store } from '../../src/store/store.js';
+import { storeLocation, type EngineName } from './engines.js';
 
 /** What a run of the CLI left behind. */
 export interface RunResult {
@@ -82,25 +85,122 @@ export function runBinary(args: string[], options: { env?: NodeJS.ProcessEnv; st
   });
 }
 
-/** Creates a demo store in `dir` through the CLI and returns its path. */
-export async function demoStore(dir: string, clock?: Clock): Promise<string> {
-  const db = join(dir, 'store.db');
-  const result = await runInProcess(['--db', db, 'init', '--demo'], { clock });
-  if (result.code !== 0) throw new Error(`init --demo failed: ${result.stderr}`);
-  return db;
+/** The demo fixture's account ids (fixtures/demo-accounts.csv), for snapshots of the demo store's holders. */
+export const DEMO_ACCOUNT_IDS: readonly string[] = [
+  ...new Set(
+    readFileSync(join(repoRoot, 'fixtures/demo-accounts.csv'), 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',')[0]!.trim())
+      .filter((id) => id !== ''),
+  ),
+];
+
+/** A store for one test (or one describe block) on one engine, and how to reach it. */
+export interface TestStore {
+  engine: EngineName;
+  /** The test's temp folder (the SQLite file, the outbox and any files the test writes live here). */
+  dir: string;
+  /** The `--db` value: a file path, or a postgres:// URL of a database made for this test. */
+  db: string;
+  /** Pass into runInProcess/runBinary: ENROLLSY_OUTBOX points at `outbox` on both engines. */
+  env: Record<string, string>;
+  /** Where mail saved to the outbox lands. */
+  outbox: string;
+  clock: TestClock;
+  /** Opens the store through the Store interface (admin "test") to read its state, then closes it. */
+  withStore<T>(fn: (store: Store) => Promise<T>): Promise<T>;
 }
 
-/** A fresh demo store per test, with a clock the test moves; read the fields inside tests. */
-export function useDemoStorePerTest(hooks: { beforeEach: (fn: () => Promise<void>) => void; afterEach: (fn: () => void) => void }) {
-  const state = { dir: '', db: '', clock: new TestClock() };
-  let cleanup = () => {};
-  hooks.beforeEach(async () => {
+/** How `createTestStore` fills the store: `init --demo` (the default), or `init` with these arguments. */
+export interface TestStoreSetup {
+  init?: string[];
+}
+
+/** Creates a store on `engine` inside `dir` through the CLI; `drop` removes a PostgreSQL database afterwards. */
+export async function createTestStore(dir: string, engine: EngineName, clock: TestClock, setup: TestStoreSetup = {}): Promise<TestStore & { drop(): Promise<void> }> {
+  const location = await storeLocation(engine, dir);
+  const args = setup.init ?? ['--demo'];
+  const result = await runInProcess(['--db', location.db, 'init', ...args], { clock, env: location.env });
+  if (result.code !== 0) {
+    await location.drop();
+    throw new Error(`init ${args.join(' ')} on ${engine} failed: ${result.stderr}`);
+  }
+  return {
+    engine,
+    dir,
+    db: location.db,
+    env: location.env,
+    outbox: location.outbox,
+    clock,
+    drop: location.drop,
+    async withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+      const store = await openStore(location.db, { admin: 'test' });
+      try {
+        return await fn(store);
+      } finally {
+        await store.close();
+      }
+    },
+  };
+}
+
+/** Creates a demo store in `dir` on `engine` (SQLite unless named) through the CLI. */
+export async function demoStore(dir: string, clock: TestClock = new TestClock(), engine: EngineName = 'sqlite'): Promise<TestStore & { drop(): Promise<void> }> {
+  return createTestStore(dir, engine, clock);
+}
+
+type Hooks = { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void };
+
+function useTestStore(hooks: Hooks, engine: EngineName, setup: TestStoreSetup): TestStore {
+  const state = { engine, dir: '', db: '', env: {}, outbox: '', clock: new TestClock() } as TestStore;
+  let cleanup = async () => {};
+  hooks.before(async () => {
     const temp = tempDir();
-    cleanup = temp.cleanup;
-    state.dir = temp.dir;
-    state.clock = new TestClock();
-    state.db = await demoStore(temp.dir, state.clock);
+    const store = await createTestStore(temp.dir, engine, new TestClock(), setup).catch((error: unknown) => {
+      temp.cleanup();
+      throw error;
+    });
+    Object.assign(state, store);
+    cleanup = async () => {
+      await store.drop();
+      temp.cleanup();
+    };
   });
-  hooks.afterEach(() => cleanup());
+  hooks.after(async () => {
+    await cleanup();
+    cleanup = async () => {};
+  });
   return state;
+}
+
+/** A fresh store per test on `engine` (the demo store unless `setup` says otherwise); read the fields inside tests. */
+export function useDemoStorePerTest(
+  hooks: { beforeEach: (fn: () => Promise<void>) => void; afterEach: (fn: () => Promise<void>) => void },
+  engine: EngineName = 'sqlite',
+  setup: TestStoreSetup = {},
+): TestStore {
+  return useTestStore({ before: hooks.beforeEach, after: hooks.afterEach }, engine, setup);
+}
+
+/**
+ * One store shared by the tests of a describe block: only for tests that never write to it (each
+ * test must pass alone and in any order), where a store per test would only cost time.
+ */
+export function useDemoStorePerBlock(
+  hooks: { beforeAll: (fn: () => Promise<void>) => void; afterAll: (fn: () => Promise<void>) => void },
+  engine: EngineName = 'sqlite',
+  setup: TestStoreSetup = {},
+): TestStore {
+  return useTestStore({ before: hooks.beforeAll, after: hooks.afterAll }, engine, setup);
+}
+
+/** Everything a refused command could have changed, read through the Store interface (every change is audited in its own transaction). */
+export async function storeSnapshot(store: Store, accountIds: readonly string[] = DEMO_ACCOUNT_IDS): Promise<unknown> {
+  return {
+    accounts: await store.accountCount(),
+    holders: await store.holdersOfAccounts(accountIds),
+    company: await store.company(),
+    audit: await store.listAudit({}),
+  };
 }
