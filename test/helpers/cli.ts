@@ -1,8 +1,10 @@
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../../src/core/clock.js';
 import { runCli } from '../../src/cli/run-cli.js';
@@ -203,4 +205,27 @@ export async function storeSnapshot(store: Store, accountIds: readonly string[] 
     company: await store.company(),
     audit: await store.listAudit({}),
   };
+}
+
+/**
+ * Runs one SQL statement straight on the store's engine, past the tool: only for planting what an
+ * older release or another program could have left in a store (the tool itself would refuse it).
+ */
+export async function plantRaw(store: Pick<TestStore, 'engine' | 'db'>, statement: string): Promise<void> {
+  if (store.engine === 'sqlite') {
+    const sqlite = new Database(store.db);
+    try {
+      sqlite.exec(statement);
+    } finally {
+      sqlite.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: store.db });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }
