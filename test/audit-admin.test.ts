@@ -7,6 +7,7 @@ import { actingAdmin } from '../src/cli/acting-admin.js';
 import { sqliteMigrations } from './helpers/old-store.js';
 import { migrations } from '../src/store/migrations.js';
 import { runBinary, runInProcess, tempDir, TestClock } from './helpers/cli.js';
+import { engines, storeLocation, type TestStoreLocation } from './helpers/engines.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -31,30 +32,38 @@ describe('actingAdmin', () => {
   });
 });
 
-describe('who acted, in the audit log', () => {
+describe.each(engines)('who acted, in the audit log, on %s', (engine) => {
+  let location: TestStoreLocation;
+  beforeEach(async () => {
+    location = await storeLocation(engine, dir);
+  });
+  afterEach(() => location.drop());
+
   it('every entry records the admin; audit shows it in text and --json', async () => {
-    const db = join(dir, 'store.db');
+    const { db, env } = location;
     const clock = new TestClock();
-    await runInProcess(['--db', db, 'init', '--demo'], { clock, env: { ENROLLSY_ADMIN: 'dana' } });
-    await runInProcess(['--db', db, 'reset', 'jane.doe@example.com', '--no-send'], { clock, env: { ENROLLSY_ADMIN: 'lee' } });
-    const json = JSON.parse((await runInProcess(['--db', db, 'audit', '--json'], { clock })).stdout);
+    await runInProcess(['--db', db, 'init', '--demo'], { clock, env: { ...env, ENROLLSY_ADMIN: 'dana' } });
+    await runInProcess(['--db', db, 'reset', 'jane.doe@example.com', '--no-send'], { clock, env: { ...env, ENROLLSY_ADMIN: 'lee' } });
+    const json = JSON.parse((await runInProcess(['--db', db, 'audit', '--json'], { clock, env })).stdout);
     expect(json.entries.map((e: { action: string; admin: string }) => [e.action, e.admin])).toEqual([
       ['reset.issued', 'lee'],
       ['import', 'dana'],
       ['company.set', 'dana'],
     ]);
-    const text = (await runInProcess(['--db', db, 'audit', '--no-color'], { clock })).stdout.split('\n');
+    const text = (await runInProcess(['--db', db, 'audit', '--no-color'], { clock, env })).stdout.split('\n');
     expect(text[0]).toMatch(/^\S.* {2}lee {3}reset\.issued /);
     expect(text[1]).toMatch(/ {2}dana {2}import /);
   });
 
   it('the built binary falls back to the operating-system user', async () => {
-    const db = join(dir, 'store.db');
-    expect((await runBinary(['--db', db, 'init', '--name', 'Co'])).code).toBe(0);
-    const json = JSON.parse((await runBinary(['--db', db, 'audit', '--json'])).stdout);
+    const { db, env } = location;
+    expect((await runBinary(['--db', db, 'init', '--name', 'Co'], { env })).code).toBe(0);
+    const json = JSON.parse((await runBinary(['--db', db, 'audit', '--json'], { env })).stdout);
     expect(json.entries).toEqual([expect.objectContaining({ action: 'company.set', admin: userInfo().username })]);
   });
+});
 
+describe('an older SQLite store', () => {
   it('a schema-2 store is migrated: old entries say the admin was not recorded, and old holders can be found by name', async () => {
     const db = join(dir, 'old.db');
     const sqlite = new Database(db);

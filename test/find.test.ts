@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { nameKey } from '../src/core/name-key.js';
 import { runBinary, runInProcess, useDemoStorePerTest } from './helpers/cli.js';
-
-const demo = useDemoStorePerTest({ beforeEach, afterEach });
-const cli = (args: string[], stdin?: string) => runInProcess(['--db', demo.db, ...args], { clock: demo.clock, stdin });
+import { engines } from './helpers/engines.js';
 
 describe('nameKey', () => {
   it('folds case and accents, and treats spaces, hyphens and apostrophes alike', () => {
@@ -14,67 +12,72 @@ describe('nameKey', () => {
   });
 });
 
-describe('find', () => {
-  it('finds an account by a holder name, in any case and without accents, with all its holders', async () => {
-    const result = await cli(['find', 'zoe', 'MULLER', '--json']);
-    expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({
-      query: 'zoe MULLER',
-      accounts: [
-        {
-          accountId: 'A1011',
-          accountName: 'Müller Family',
-          matchedBy: 'name',
-          holders: [{ role: 'primary', name: 'Zoë Müller', email: 'Zoë.Müller@Example.de', loginAccess: true, matched: true }],
-        },
-      ],
-      truncated: false,
+describe.each(engines)('on %s', (engine) => {
+  const demo = useDemoStorePerTest({ beforeEach, afterEach }, engine);
+  const cli = (args: string[], stdin?: string) => runInProcess(['--db', demo.db, ...args], { clock: demo.clock, stdin, env: demo.env });
+
+  describe('find', () => {
+    it('finds an account by a holder name, in any case and without accents, with all its holders', async () => {
+      const result = await cli(['find', 'zoe', 'MULLER', '--json']);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({
+        query: 'zoe MULLER',
+        accounts: [
+          {
+            accountId: 'A1011',
+            accountName: 'Müller Family',
+            matchedBy: 'name',
+            holders: [{ role: 'primary', name: 'Zoë Müller', email: 'Zoë.Müller@Example.de', loginAccess: true, matched: true }],
+          },
+        ],
+        truncated: false,
+      });
     });
-  });
 
-  it('each word must start a word of the name: "tom smi" finds the Smiths and marks only Tom', async () => {
-    const result = await cli(['find', 'tom smi', '--json']);
-    const json = JSON.parse(result.stdout);
-    expect(json.accounts.map((a: { accountId: string }) => a.accountId)).toEqual(['A1002']);
-    expect(json.accounts[0].holders.map((h: { name: string; matched: boolean }) => [h.name, h.matched])).toEqual([
-      ['Maria Smith', false],
-      ['Tom Smith', true],
-    ]);
-    expect(JSON.parse((await cli(['find', 'mith', '--json'])).stdout).accounts).toEqual([]);
-  });
+    it('each word must start a word of the name: "tom smi" finds the Smiths and marks only Tom', async () => {
+      const result = await cli(['find', 'tom smi', '--json']);
+      const json = JSON.parse(result.stdout);
+      expect(json.accounts.map((a: { accountId: string }) => a.accountId)).toEqual(['A1002']);
+      expect(json.accounts[0].holders.map((h: { name: string; matched: boolean }) => [h.name, h.matched])).toEqual([
+        ['Maria Smith', false],
+        ['Tom Smith', true],
+      ]);
+      expect(JSON.parse((await cli(['find', 'mith', '--json'])).stdout).accounts).toEqual([]);
+    });
 
-  it('finds by account id regardless of case, and lists it before name matches', async () => {
-    const byId = JSON.parse((await cli(['find', 'a1003', '--json'])).stdout);
-    expect(byId.accounts).toEqual([expect.objectContaining({ accountId: 'A1003', matchedBy: 'account-id' })]);
-    const text = await cli(['find', 'A1007']);
-    expect(text.stdout).toContain('Nguyen Family (A1007)');
-    expect(text.stdout).toContain('primary   Linh Nguyen <no email>');
-    expect(text.stdout).toContain('secondary Minh Nguyen <minh.nguyen@example.com>, no login access');
-  });
+    it('finds by account id regardless of case, and lists it before name matches', async () => {
+      const byId = JSON.parse((await cli(['find', 'a1003', '--json'])).stdout);
+      expect(byId.accounts).toEqual([expect.objectContaining({ accountId: 'A1003', matchedBy: 'account-id' })]);
+      const text = await cli(['find', 'A1007']);
+      expect(text.stdout).toContain('Nguyen Family (A1007)');
+      expect(text.stdout).toContain('primary   Linh Nguyen <no email>');
+      expect(text.stdout).toContain('secondary Minh Nguyen <minh.nguyen@example.com>, no login access');
+    });
 
-  it('nothing found is exit 1 with a plain sentence; --limit caps the list and says more match', async () => {
-    const none = await cli(['find', 'Zebedee']);
-    expect(none.code).toBe(1);
-    expect(none.stdout).toContain('No account id or holder name matches "Zebedee".');
-    const capped = JSON.parse((await cli(['find', 'family', '--json'])).stdout);
-    expect(capped.accounts).toEqual([]);
-    const sams = JSON.parse((await cli(['find', 'rivera', '--limit', '1', '--json'])).stdout);
-    expect(sams).toMatchObject({ truncated: true, accounts: [{ accountId: 'A1003' }] });
-  });
+    it('nothing found is exit 1 with a plain sentence; --limit caps the list and says more match', async () => {
+      const none = await cli(['find', 'Zebedee']);
+      expect(none.code).toBe(1);
+      expect(none.stdout).toContain('No account id or holder name matches "Zebedee".');
+      const capped = JSON.parse((await cli(['find', 'family', '--json'])).stdout);
+      expect(capped.accounts).toEqual([]);
+      const sams = JSON.parse((await cli(['find', 'rivera', '--limit', '1', '--json'])).stdout);
+      expect(sams).toMatchObject({ truncated: true, accounts: [{ accountId: 'A1003' }] });
+    });
 
-  it('names imported later are found too (the key is written by import), and % or _ are plain letters', async () => {
-    const csv = 'account_id,account_name,role,first_name,last_name,email,login_access\nB1,Álvarez,primary,José,Álvarez,jose@example.com,\nB2,Under,primary,A_b,100%,ab@example.com,\n';
-    expect((await cli(['import', '-'], csv)).code).toBe(0);
-    expect(JSON.parse((await cli(['find', 'jose alvarez', '--json'])).stdout).accounts.map((a: { accountId: string }) => a.accountId)).toEqual(['B1']);
-    expect(JSON.parse((await cli(['find', '%', '--json'])).stdout).accounts).toEqual([]);
-    expect(JSON.parse((await cli(['find', '100%', '--json'])).stdout).accounts.map((a: { accountId: string }) => a.accountId)).toEqual(['B2']);
-  });
+    it('names imported later are found too (the key is written by import), and % or _ are plain letters', async () => {
+      const csv = 'account_id,account_name,role,first_name,last_name,email,login_access\nB1,Álvarez,primary,José,Álvarez,jose@example.com,\nB2,Under,primary,A_b,100%,ab@example.com,\n';
+      expect((await cli(['import', '-'], csv)).code).toBe(0);
+      expect(JSON.parse((await cli(['find', 'jose alvarez', '--json'])).stdout).accounts.map((a: { accountId: string }) => a.accountId)).toEqual(['B1']);
+      expect(JSON.parse((await cli(['find', '%', '--json'])).stdout).accounts).toEqual([]);
+      expect(JSON.parse((await cli(['find', '100%', '--json'])).stdout).accounts.map((a: { accountId: string }) => a.accountId)).toEqual(['B2']);
+    });
 
-  it('the built binary: exit codes and a bad --limit', async () => {
-    expect((await runBinary(['--db', demo.db, 'find', 'maria'])).code).toBe(0);
-    expect((await runBinary(['--db', demo.db, 'find', 'nobody-here'])).code).toBe(1);
-    const bad = await runBinary(['--db', demo.db, 'find', 'maria', '--limit', '0', '--json']);
-    expect(bad.code).toBe(2);
-    expect(JSON.parse(bad.stdout).error.message).toContain('--limit needs a whole number above zero');
+    it('the built binary: exit codes and a bad --limit', async () => {
+      expect((await runBinary(['--db', demo.db, 'find', 'maria'], { env: demo.env })).code).toBe(0);
+      expect((await runBinary(['--db', demo.db, 'find', 'nobody-here'], { env: demo.env })).code).toBe(1);
+      const bad = await runBinary(['--db', demo.db, 'find', 'maria', '--limit', '0', '--json'], { env: demo.env });
+      expect(bad.code).toBe(2);
+      expect(JSON.parse(bad.stdout).error.message).toContain('--limit needs a whole number above zero');
+    });
   });
 });
