@@ -11,7 +11,7 @@ import { runCli } from '../../src/cli/run-cli.js';
 import type { Prompter } from '../../src/ui/prompts.js';
 import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
-import { storeLocation, type EngineName } from './engines.js';
+import { createTestDatabase, postgresUrl, storeLocation, type EngineName } from './engines.js';
 
 /** What a run of the CLI left behind. */
 export interface RunResult {
@@ -119,14 +119,35 @@ export interface TestStoreSetup {
   init?: string[];
 }
 
+// PostgreSQL: the demo store made once per test file (and clock time) through the CLI, then copied
+// per test with CREATE DATABASE … TEMPLATE, which is quicker than running init --demo again.
+const demoTemplates = new Map<string, Promise<string>>();
+function postgresDemoTemplate(clock: TestClock): Promise<string> {
+  const at = clock.now().toISOString();
+  let template = demoTemplates.get(at);
+  if (!template) {
+    template = (async () => {
+      const name = await createTestDatabase();
+      const result = await runInProcess(['--db', postgresUrl(name), 'init', '--demo'], { clock: new TestClock(new Date(at)) });
+      if (result.code !== 0) throw new Error(`init --demo on postgres failed: ${result.stderr}`);
+      return name;
+    })();
+    demoTemplates.set(at, template);
+  }
+  return template;
+}
+
 /** Creates a store on `engine` inside `dir` through the CLI; `drop` removes a PostgreSQL database afterwards. */
 export async function createTestStore(dir: string, engine: EngineName, clock: TestClock, setup: TestStoreSetup = {}): Promise<TestStore & { drop(): Promise<void> }> {
-  const location = await storeLocation(engine, dir);
+  const copy = engine === 'postgres' && setup.init === undefined;
+  const location = await storeLocation(engine, dir, copy ? await postgresDemoTemplate(clock) : undefined);
   const args = setup.init ?? ['--demo'];
-  const result = await runInProcess(['--db', location.db, 'init', ...args], { clock, env: location.env });
-  if (result.code !== 0) {
-    await location.drop();
-    throw new Error(`init ${args.join(' ')} on ${engine} failed: ${result.stderr}`);
+  if (!copy) {
+    const result = await runInProcess(['--db', location.db, 'init', ...args], { clock, env: location.env });
+    if (result.code !== 0) {
+      await location.drop();
+      throw new Error(`init ${args.join(' ')} on ${engine} failed: ${result.stderr}`);
+    }
   }
   return {
     engine,

@@ -44,20 +44,20 @@ export async function adminQuery(text: string, database = 'postgres'): Promise<p
   }
 }
 
-/** A new, empty database on the run's cluster; returns its name. */
-export async function createTestDatabase(): Promise<string> {
+/** A new database on the run's cluster, empty or a copy of `template`; returns its name. */
+export async function createTestDatabase(template?: string): Promise<string> {
   const name = `t_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`create database ${name}`);
+  await adminQuery(`create database ${name}${template === undefined ? '' : ` template ${template}`}`);
   return name;
 }
 
-/** A fresh store location for `engine` inside the test folder `dir` (nothing created yet). */
-export async function storeLocation(engine: EngineName, dir: string): Promise<TestStoreLocation> {
+/** A fresh store location for `engine` inside the test folder `dir` (nothing created yet, unless copied from a PostgreSQL `template`). */
+export async function storeLocation(engine: EngineName, dir: string, template?: string): Promise<TestStoreLocation> {
   const outbox = join(dir, 'outbox');
   if (engine === 'sqlite') {
     return { engine, db: join(dir, 'store.db'), env: { ENROLLSY_OUTBOX: outbox }, outbox, drop: async () => {} };
   }
-  const name = await createTestDatabase();
+  const name = await createTestDatabase(template);
   return {
     engine,
     db: postgresUrl(name),
