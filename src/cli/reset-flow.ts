@@ -97,14 +97,14 @@ export async function issueAndDeliver(ctx: Context, store: Store, email: string,
 // A recipient domain that looks mistyped (gmial.com) needs --yes, or a yes on a terminal.
 async function issueConfirmingDomain(ctx: Context, store: Store, email: string, options: IssueOptions): Promise<IssuedLink> {
   try {
-    return await store.issueResetLink(email, { force: options.force, send: options.send, now: ctx.clock.now(), domainConfirmed: ctx.yes || options.domainConfirmed === true });
+    return await store.issueResetLink(email, { force: options.force, send: options.send, now: () => ctx.clock.now(), domainConfirmed: ctx.yes || options.domainConfirmed === true });
   } catch (error) {
     if (!(error instanceof ConfirmationNeededError) || !ctx.interactive) throw error;
     const ask = await ctx.prompter();
     if (!(await ask.confirm(error.question, false))) {
       throw new ProblemError('Nothing was issued. Confirm the address with the customer; if it is wrong, correct it with `enrollsy-help holder set-email <address on file> <corrected address>`.');
     }
-    return store.issueResetLink(email, { force: options.force, send: options.send, now: ctx.clock.now(), domainConfirmed: true });
+    return store.issueResetLink(email, { force: options.force, send: options.send, now: () => ctx.clock.now(), domainConfirmed: true });
   }
 }
 

@@ -12,7 +12,7 @@ import type { Engine, ImportOptions, PatienceOptions } from './engine.js';
 import { accountIdsLike, findCustomers } from './find-customers.js';
 import { gatherDiagnoseFacts } from './gather-diagnose-facts.js';
 import { findHoldersByEmailKey, findHoldersOfAccounts } from './holders.js';
-import { issueResetLink, recordDelivery, verifyResetToken, type DeliveryOutcome, type IssuedLink } from './reset-links.js';
+import { issueResetLink, recordDelivery, verifyResetToken, type DeliveryOutcome, type IssuedLink, type ResetIssueOptions } from './reset-links.js';
 import type { Store } from './store.js';
 import { suggestionsFor } from './suggestions-for.js';
 
@@ -91,7 +91,7 @@ export class KyselyStore implements Store, Backend {
     return this.engine.importAccounts(batches, { ...options, admin: this.admin });
   }
 
-  issueResetLink(email: string, options: { force: boolean; send: boolean; now: Date; domainConfirmed?: boolean }) {
+  issueResetLink(email: string, options: ResetIssueOptions) {
     return issueResetLink(this, email, options);
   }
   recordDelivery(link: IssuedLink, outcome: DeliveryOutcome, now: Date, options?: PatienceOptions) {

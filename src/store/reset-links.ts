@@ -29,6 +29,19 @@ export interface IssuedLink {
   invalidated: number;
 }
 
+/** How to issue a link. */
+export interface ResetIssueOptions {
+  force: boolean;
+  send: boolean;
+  /**
+   * The time of issue. Pass the clock (a function): it is read once the login's write lock is
+   * held, so a writer that waited for another sees that one's link as issued before now, not in
+   * the future (which the cooldown would ignore, letting two links through within 10 minutes).
+   */
+  now: Date | (() => Date);
+  domainConfirmed?: boolean;
+}
+
 /** The newest link of each login (account + recipient key) of the given accounts, keyed by `loginKey`. */
 export async function latestLinksByLogin(db: Kysely<StoreSchema>, accountIds: readonly string[]): Promise<Map<string, StoredLink>> {
   if (accountIds.length === 0) return new Map();
@@ -52,7 +65,7 @@ export async function latestLinksByLogin(db: Kysely<StoreSchema>, accountIds: re
 export async function issueResetLink(
   store: Backend,
   email: string,
-  options: { force: boolean; send: boolean; now: Date; domainConfirmed?: boolean },
+  options: ResetIssueOptions,
 ): Promise<IssuedLink> {
   const emailKey = normalizeEmail(email);
   const company = await getCompany(store.engine.db);
@@ -60,6 +73,7 @@ export async function issueResetLink(
     throw new UsageError('The Account Password Reset link is not set. Copy it from "My Company" in Enrollsy, then run `enrollsy-help company set --reset-url <url>`.');
   }
   return store.engine.writeTransaction([emailKey], async (trx) => {
+    const now = typeof options.now === 'function' ? options.now() : options.now;
     const holdersWithAddress = await findHoldersByEmailKey(trx, emailKey);
     if (holdersWithAddress.length === 0) {
       const suggestions = await suggestionsFor(trx, emailKey);
@@ -91,12 +105,12 @@ export async function issueResetLink(
       recipientKey: decision.emailKey,
       force: options.force,
       domainConfirmed: options.domainConfirmed === true,
-      now: options.now,
+      now,
     });
     if (!plan.ok) {
       switch (plan.refusal) {
         case 'cooldown':
-          throw new ProblemError(cooldownMessage(plan.previous, plan.waitMs, options.now));
+          throw new ProblemError(cooldownMessage(plan.previous, plan.waitMs, now));
         case 'malformed-recipient':
           throw new ProblemError(
             `The address on file for ${recipientName || 'the recipient'} ("${decision.email}") is not a well-formed address (${plan.problem}), so no reset email can go to it. Nothing was issued. Correct it with \`enrollsy-help holder set-email\`.`,
@@ -109,8 +123,8 @@ export async function issueResetLink(
       }
     }
     const token = newResetToken();
-    const issuedAt = options.now.toISOString();
-    const expiresAt = new Date(options.now.getTime() + RESET_LINK_LIFETIME_MS).toISOString();
+    const issuedAt = now.toISOString();
+    const expiresAt = new Date(now.getTime() + RESET_LINK_LIFETIME_MS).toISOString();
     const inserted = await trx
       .insertInto('reset_links')
       .values({

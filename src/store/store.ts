@@ -9,7 +9,7 @@ import type { ConflictFindings } from './conflict-findings.js';
 import type { EngineKind, ImportOptions, MigratedFrom, PatienceOptions } from './engine.js';
 import type { CustomerSearch } from './find-customers.js';
 import type { ImportOutcome } from './import-outcome.js';
-import type { DeliveryOutcome, IssuedLink, LinkVerification } from './reset-links.js';
+import type { DeliveryOutcome, IssuedLink, ResetIssueOptions, LinkVerification } from './reset-links.js';
 
 /**
  * The account store as commands see it: named operations only. Commands never see SQL, kysely or
@@ -51,7 +51,7 @@ export interface Store {
   importAccounts(batches: AsyncIterable<ImportBatch> | Iterable<ImportBatch>, options: Omit<ImportOptions, 'admin'>): Promise<ImportOutcome>;
 
   // Reset links
-  issueResetLink(email: string, options: { force: boolean; send: boolean; now: Date; domainConfirmed?: boolean }): Promise<IssuedLink>;
+  issueResetLink(email: string, options: ResetIssueOptions): Promise<IssuedLink>;
   recordDelivery(link: IssuedLink, outcome: DeliveryOutcome, now: Date, options?: PatienceOptions): Promise<boolean>;
   verifyResetToken(token: string, now: Date): Promise<LinkVerification>;
 
