@@ -70,13 +70,25 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       const holdersLoaded = finished(holdersCopy);
       // Awaited below; until then a failed COPY must not count as an unhandled rejection.
       holdersLoaded.catch(() => undefined);
+      // A file the reader refuses (empty, a bad header, not UTF-8, an unterminated quote) throws from
+      // the source; that typed error (exit 2) is the one to report, not the server's "COPY from stdin
+      // failed" that cancelling the COPY over it brings back.
+      let sourceFailed = false;
+      async function* readingSource() {
+        try {
+          yield* batches;
+        } catch (error) {
+          sourceFailed = true;
+          throw error;
+        }
+      }
       const spool = mkdtempSync(join(tmpdir(), 'enrollsy-import-'));
       try {
         const accountsFile = join(spool, 'accounts.tsv');
         const accountsOut = createWriteStream(accountsFile, { mode: 0o600 });
         const accountsWritten = finished(accountsOut);
         accountsWritten.catch(() => undefined);
-        for await (const batch of batches) {
+        for await (const batch of readingSource()) {
           let holderChunk = '';
           for (let at = 0; at < batch.holders.length; at += H) {
             for (let i = 0; i < H; i++) holderChunk += `${i === 0 ? '' : '\t'}${copyField(batch.holders[at + i]!, NULLABLE.has(i))}`;
@@ -106,7 +118,8 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         if (!holdersCopy.writableFinished) holdersCopy.destroy(error as Error);
         // The COPY's own failure (a lost connection, a server error) is the cause to report, not
         // the stream state error a later write ran into.
-        throw (await holdersLoaded.then(() => null, (loadError: unknown) => loadError)) ?? error;
+        const loadError = await holdersLoaded.then(() => null, (failure: unknown) => failure);
+        throw sourceFailed ? error : (loadError ?? error);
       } finally {
         rmSync(spool, { recursive: true, force: true });
       }
