@@ -141,13 +141,13 @@ describe.each(engines)('on %s', (engine) => {
       expect((await runInProcess(['--db', demo.db, 'company', 'show', '--json'])).stdout).toBe(before);
     });
   });
-});
 
-describe('the root cause of a secondary holder without login access', () => {
-  it('names the missing login and who must grant it, not "nothing blocks a login"', async () => {
-    const { json } = await report('tom.smith@example.com');
-    expect(json.summary).toBe(
-      "Tom Smith has no login of their own (a secondary holder without login access): only the primary can grant it (`enrollsy-help message maria.smith@example.com --template grant-access` sends the steps); until then only the primary can sign in, and a reset goes to the primary's address, maria.smith@example.com.",
-    );
+  describe('the root cause of a secondary holder without login access', () => {
+    it('names the missing login and who must grant it, not "nothing blocks a login"', async () => {
+      const { json } = await report('tom.smith@example.com');
+      expect(json.summary).toBe(
+        "Tom Smith has no login of their own (a secondary holder without login access): only the primary can grant it (`enrollsy-help message maria.smith@example.com --template grant-access` sends the steps); until then only the primary can sign in, and a reset goes to the primary's address, maria.smith@example.com.",
+      );
+    });
   });
 });
