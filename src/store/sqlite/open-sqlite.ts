@@ -50,7 +50,8 @@ export async function openSqlite(path: string, options: OpenStoreOptions): Promi
   try {
     const looseMode = tightenSidecars(absolute);
     // Decided by reading only: a file that is not ours is left exactly as it was.
-    const found = identify(sqlite);
+    const deadline = Date.now() + (options.lockTimeoutMs ?? 5000);
+    const found = whileBusy(deadline, () => identify(sqlite));
     if (found.kind === 'foreign') throw notOurs(shown);
     if (found.version > SCHEMA_VERSION) {
       throw new StoreError(
@@ -60,18 +61,56 @@ export async function openSqlite(path: string, options: OpenStoreOptions): Promi
     if (found.kind !== 'ours' && !create) throw new StoreError(`${shown} is empty, not an initialized store`, { kind: 'run-init', orPointElsewhere: false });
     // init checks a store it is given before writing anything to it (a marker, a migration).
     if (create && found.kind === 'ours') assertIntact(sqlite, path);
-    sqlite.pragma('journal_mode = WAL');
+    // Switching a new file to WAL needs the file to itself: when another process opening the same
+    // new store holds it, SQLite can answer busy without waiting, so wait here (up to --lock-timeout).
+    whileBusy(deadline, () => sqlite.pragma('journal_mode = WAL'));
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma(`mmap_size = ${MMAP_BYTES}`);
     const db = new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
     let migratedFrom: MigratedFrom | null = null;
     // init also stamps the marker on a current store made before it existed.
-    if (found.version < SCHEMA_VERSION || (create && !found.marked)) migratedFrom = await migrate(sqlite, db, absolute, shown);
+    if (found.version < SCHEMA_VERSION || (create && !found.marked)) {
+      // migrate() rolls back whatever it did when it fails, and decides again under the lock: a retry is safe.
+      for (;;) {
+        try {
+          migratedFrom = await migrate(sqlite, db, absolute, shown);
+          break;
+        } catch (error) {
+          if (!isBusy(error) || Date.now() >= deadline) throw error;
+          pause(25);
+        }
+      }
+    }
     return new SqliteEngine({ db, sqlite, path, absolute, migratedFrom, looseMode });
   } catch (error) {
     sqlite.close();
     throw sqliteStoreError(error, path);
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
+  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+}
+
+// A short synchronous pause (opening is synchronous; there is nothing else to run meanwhile).
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Runs `step`, again while SQLite answers busy without having waited (it does so to avoid a
+ * deadlock, or while another connection sets up the same new file), until `deadline`.
+ */
+function whileBusy<T>(deadline: number, step: () => T): T {
+  for (;;) {
+    try {
+      return step();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      pause(25);
+    }
   }
 }
 
