@@ -169,7 +169,8 @@ describe('the walkthrough, every demo branch, in a real terminal', () => {
     const flat = d.flat();
     expect(flat).toContain('Tom Smith has no login access, so they cannot reset a password of their own');
     expect(flat).toContain('Give this link only to Maria Smith (primary), not to Tom Smith');
-    expect(flat).toContain('enrollsy-help reset tom.smith@example.com --no-send');
+    // Shown with this run's store, so a pasted command acts on the same store.
+    expect(flat).toMatch(/enrollsy-help --db '[^']+store[^']*' reset tom\.smith@example\.com --no-send/);
     expect(query('select recipient_email from reset_links')).toEqual([{ recipient_email: 'maria.smith@example.com' }]);
     expect(outbox()).toEqual([]);
   }, TIMEOUT);

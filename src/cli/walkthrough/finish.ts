@@ -66,8 +66,13 @@ export async function finish(walk: Walk, facts: WalkFacts, input: { resolved: bo
     ]);
     if (next === 'done') break;
     if (next === 'commands') {
+      // The same store and options as this run, so a pasted command acts where this walkthrough did
+      // (a PostgreSQL URL as printed: without its password, which comes from PGPASSWORD or ~/.pgpass).
+      const env = ctx.io.env;
+      const defaultStore = env.ENROLLSY_DB && env.ENROLLSY_DB !== '' ? env.ENROLLSY_DB : 'data/enrollsy.db';
+      const globals = [...(ctx.storePath === defaultStore ? [] : [`--db '${ctx.storeLabel.replace(/'/g, `'\\''`)}'`]), ...(ctx.offline ? ['--offline'] : [])].join(' ');
       const commands = [`enrollsy-help diagnose ${facts.report.normalizedEmail} --json   # every check, and this note as escalationNote`, ...walk.commands];
-      walk.say(commands.map((c) => `    ${c}`).join('\n'));
+      walk.say(commands.map((c) => `    ${globals === '' ? c : c.replace(/^enrollsy-help /, `enrollsy-help ${globals} `)}`).join('\n'));
       continue;
     }
     const file = await walk.ask.input(`File name (Enter for ${defaultNoteFile(note)}):`, () => true);
