@@ -32,6 +32,24 @@ describe.each(engines)('on %s', (engine) => {
       expect(audit.entries[0]).toMatchObject({ action: 'message.saved-to-outbox', accountId: 'A1002' });
     });
 
+    it('sign-in, reset and not-received advice is refused when it cannot help (no login, a conflict, no reset possible); printing warns', async () => {
+      const cases: [string, string, string][] = [
+        ['tom.smith@example.com', 'sign-in', 'Tom Smith has no login of their own (a secondary holder without login access), so sign-in instructions would not work for them: the primary, Maria Smith, must grant access first (the grant-access template). Nothing was sent.'],
+        ['tom.smith@example.com', 'not-received', 'Tom Smith has no login of their own (a secondary holder without login access): a reset email goes to the primary, Maria Smith, not to them. Nothing was sent.'],
+        ['minh.nguyen@example.com', 'reset', 'Minh Nguyen has no login of their own (a secondary holder without login access), and no reset email can be sent for this account: the primary holder has no email address'],
+        ['sam.rivera@example.com', 'sign-in', 'sam.rivera@example.com is in 2 accounts, so its login cannot work until the duplicate is fixed; these instructions would not help yet. Fix that first: enrollsy-help fix-conflict sam.rivera@example.com. Nothing was sent.'],
+      ];
+      for (const [email, template, message] of cases) {
+        const sent = await cli(['message', email, '--template', template, '--send', '--offline']);
+        expect({ email, template, code: sent.code }).toEqual({ email, template, code: 1 });
+        expect(sent.stderr).toContain(message);
+      }
+      expect(() => readdirSync(demo.outbox)).toThrow();
+      const printed = await cli(['message', 'tom.smith@example.com', '--template', 'sign-in']);
+      expect(printed.code).toBe(0);
+      expect(printed.stderr).toContain('! Tom Smith has no login of their own');
+    });
+
     it('grant-access for an account whose primary has no email prints the text to read out', async () => {
       const result = await cli(['message', 'minh.nguyen@example.com', '--template', 'grant-access']);
       expect(result.code).toBe(0);

@@ -169,7 +169,7 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
     .action(lazy(async () => (await import('./commands/reset.js')).runReset));
   reset
     .command('verify')
-    .description('tell whether a reset link (or its token) is valid, expired, superseded or unknown')
+    .description('tell whether a reset link (or its token) is valid, expired, superseded, revoked or unknown')
     .argument('<link-or-token>', 'the reset link, or the token in it')
     .action(lazy(async () => (await import('./commands/reset.js')).runResetVerify));
 

@@ -9,6 +9,8 @@ import type { Context } from '../context.js';
 import { checkRecipientMail, mailGate } from '../recipient-mail.js';
 import { recipientMailCheck } from '../../core/recipient-mail-check.js';
 import { requireWellFormed } from './reset.js';
+import { diagnose } from '../../core/diagnose.js';
+import { messageMisfit } from '../../core/message-misfit.js';
 import { messageOutcomeWords, sendCustomerMessage } from '../send-customer-message.js';
 
 // An email that says "your Your company account" or "[link: ask … for it]" helps nobody.
@@ -46,10 +48,14 @@ export async function runMessage(ctx: Context, email: string, options: { templat
     const sender = options.send ? senderAddress(ctx.io.env, company) : senderOrNull(ctx.io.env, company) ?? '';
     const holders = await store.holdersByEmailKey(normalizeEmail(email));
     const accountCount = new Set(holders.map((h) => h.accountId)).size;
-    // R1: while the address is in two accounts its login fails, and a reset email cannot help.
-    if (template === 'reset' && options.send && accountCount > 1) {
-      throw new ProblemError(`${normalizeEmail(email)} is in ${accountCount} accounts, so its login cannot work and reset instructions would not help; fix that first (enrollsy-help fix-conflict ${normalizeEmail(email)}). Nothing was sent.`);
+    // R1 and R3: advice about signing in helps only a holder whose login can work. Sending it to
+    // anyone else is refused; printed text gets a warning, so the admin does not read it out as is.
+    const misfit = messageMisfit(template, normalizeEmail(email), holders, diagnose(await store.diagnoseFacts(email, ctx.clock.now())).decision);
+    if (misfit && options.send) {
+      const fix = accountCount > 1 ? ` Fix that first: enrollsy-help fix-conflict ${normalizeEmail(email)}.` : '';
+      throw new ProblemError(`${misfit}${fix} Nothing was sent.`);
     }
+    if (misfit) ctx.notice(`${ctx.err.yellow('!')} ${misfit}`);
     // grant-access is for the primary: only they can give a secondary holder login access.
     let recipient: Holder | undefined = holders[0];
     if (template === 'grant-access' && holders.length > 0) {
