@@ -6,10 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import { ACCOUNT_FIELDS, HOLDER_FIELDS, type ImportBatch } from '../../core/import-batches.js';
-import { appendAudit } from '../audit.js';
 import type { ImportOptions } from '../engine.js';
 import { ImportRejectedError, primaryRuleReason, unreadableAsUsage, type ImportOutcome, type RejectedRow } from '../import-outcome.js';
-import { revokeLinksOfChangedLogins } from '../revoke-links.js';
+import { finishImport } from '../finish-import.js';
 import type { PostgresEngine } from './postgres-engine.js';
 
 const H = HOLDER_FIELDS.length;
@@ -179,16 +178,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
           [nowIso],
         )
       ).rows.map((row) => row.account_id);
-      const revoked = withValidLinks.length === 0 ? [] : await revokeLinksOfChangedLogins(trx, withValidLinks, options.now, 'import', options.admin);
-      await appendAudit(trx, {
-        at: nowIso,
-        admin: options.admin,
-        action: 'import',
-        accountId: null,
-        emailKey: null,
-        details: { source: options.sourceName, rowsRead, accounts, holders, rejectedRows: rejected.length, skippedAccounts, ...(revoked.length > 0 ? { linksRevoked: revoked.length } : {}) },
-      });
-      return { imported: { accounts, holders }, rejected, skippedAccounts, rowsRead, linksRevoked: revoked.length };
+      return finishImport(trx, withValidLinks, options, { rowsRead, accounts, holders, rejected, skippedAccounts });
     });
   } catch (error) {
     throw unreadableAsUsage(error);

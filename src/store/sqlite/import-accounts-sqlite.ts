@@ -1,8 +1,7 @@
 import { ACCOUNT_FIELDS, HOLDER_FIELDS, type ImportBatch } from '../../core/import-batches.js';
-import { appendAudit } from '../audit.js';
 import type { ImportOptions } from '../engine.js';
 import { ImportRejectedError, primaryRuleReason, unreadableAsUsage, type ImportOutcome, type RejectedRow } from '../import-outcome.js';
-import { revokeLinksOfChangedLogins } from '../revoke-links.js';
+import { finishImport } from '../finish-import.js';
 import { MMAP_BYTES } from './open-sqlite.js';
 import type { SqliteEngine } from './sqlite-engine.js';
 
@@ -124,17 +123,8 @@ export async function importAccountsSqlite(store: SqliteEngine, batches: AsyncIt
           .prepare('select distinct account_id from reset_links where revoked_at is null and superseded_at is null and expires_at > ? and account_id in (select account_id from import_accounts)')
           .all(nowIso) as { account_id: string }[]
       ).map((row) => row.account_id);
-      const revoked = withValidLinks.length === 0 ? [] : await revokeLinksOfChangedLogins(trx, withValidLinks, options.now, 'import', options.admin);
       sqlite.exec('drop table temp.import_accounts; drop table temp.import_bad;');
-      await appendAudit(trx, {
-        at: nowIso,
-        admin: options.admin,
-        action: 'import',
-        accountId: null,
-        emailKey: null,
-        details: { source: options.sourceName, rowsRead, accounts, holders, rejectedRows: rejected.length, skippedAccounts, ...(revoked.length > 0 ? { linksRevoked: revoked.length } : {}) },
-      });
-      return { imported: { accounts, holders }, rejected, skippedAccounts, rowsRead, linksRevoked: revoked.length };
+      return finishImport(trx, withValidLinks, options, { rowsRead, accounts, holders, rejected, skippedAccounts });
     });
   } catch (error) {
     throw unreadableAsUsage(error);
