@@ -264,7 +264,7 @@ describe.each(engines)('on %s', (engine) => {
       demo.clock.advance(12 * MINUTE);
       await issue('jane.doe@example.com');
       const text = await verifyText(first.link);
-      expect(text.stdout).toContain('✖ superseded: account A1001; superseded at 10:12 UTC by a newer link sent to Jane Doe (only the newest link of a login works).');
+      expect(text.stdout).toContain('✖ superseded: account A1001; superseded at 10:12 UTC by a newer link issued for Jane Doe (only the newest link of a login works).');
     });
 
     it('a valid link says until when, to whom, and what happened to its email', async () => {

@@ -34,7 +34,7 @@ export function recipientWords(link: Pick<StoredLink, 'recipientName' | 'recipie
 
 /**
  * What happened to a link, with times and people: "expired 40 minutes ago (issued 2 hours 40
- * minutes ago)", "superseded at 10:12 UTC by a newer link sent to John Doe", "revoked at 10:30 UTC
+ * minutes ago)", "superseded at 10:12 UTC by a newer link issued for John Doe", "revoked at 10:30 UTC
  * when the address changed", or how long it still works.
  */
 export function explainLink(link: StoredLink, now: Date): string {
@@ -44,7 +44,7 @@ export function explainLink(link: StoredLink, now: Date): string {
     case 'revoked':
       return `revoked at ${formatNear(new Date(link.revokedAt!), now)} when ${revokeReasonWords(link.revokedReason)} (issued ${ago(issued)} to ${recipientWords(link)})`;
     case 'superseded': {
-      const by = link.supersededBy ? ` sent to ${link.supersededBy.name || link.supersededBy.email}` : '';
+      const by = link.supersededBy ? ` issued for ${link.supersededBy.name || link.supersededBy.email}` : '';
       return `superseded at ${formatNear(new Date(link.supersededAt!), now)} by a newer link${by} (only the newest link of a login works)`;
     }
     case 'expired': {
