@@ -9,7 +9,7 @@ import type { Context } from '../context.js';
 import { checkRecipientMail, mailGate } from '../recipient-mail.js';
 import { recipientMailCheck } from '../../core/recipient-mail-check.js';
 import { requireWellFormed } from './reset.js';
-import { diagnose } from '../../core/diagnose.js';
+import { resolveResetRecipient } from '../../core/reset-recipient.js';
 import { messageMisfit } from '../../core/message-misfit.js';
 import { messageOutcomeWords, sendCustomerMessage } from '../send-customer-message.js';
 
@@ -46,11 +46,13 @@ export async function runMessage(ctx: Context, email: string, options: { templat
     if (options.send) requireCompanySetUp(company, template);
     // Printing needs no sender; the text then names it in general words.
     const sender = options.send ? senderAddress(ctx.io.env, company) : senderOrNull(ctx.io.env, company) ?? '';
-    const holders = await store.holdersByEmailKey(normalizeEmail(email));
+    // One read of everything about the address: its holders, and whom a reset would reach.
+    const facts = await store.diagnoseFacts(email, ctx.clock.now());
+    const holders = facts.holdersWithAddress;
     const accountCount = new Set(holders.map((h) => h.accountId)).size;
     // R1 and R3: advice about signing in helps only a holder whose login can work. Sending it to
     // anyone else is refused; printed text gets a warning, so the admin does not read it out as is.
-    const misfit = messageMisfit(template, normalizeEmail(email), holders, diagnose(await store.diagnoseFacts(email, ctx.clock.now())).decision);
+    const misfit = messageMisfit(template, normalizeEmail(email), holders, resolveResetRecipient(facts));
     if (misfit && options.send) {
       const fix = accountCount > 1 ? ` Fix that first: enrollsy-help fix-conflict ${normalizeEmail(email)}.` : '';
       throw new ProblemError(`${misfit}${fix} Nothing was sent.`);

@@ -5,6 +5,7 @@ import type { ImportBatch } from '../../core/import-batches.js';
 import { checkConflictsWith, scanConflictsWith, type ConflictFindings } from '../conflict-findings.js';
 import type { Engine, ImportOptions, MigratedFrom, PatienceOptions } from '../engine.js';
 import type { ImportOutcome } from '../import-outcome.js';
+import { retryWhileBusy } from '../retry-while-busy.js';
 import type { StoreSchema } from '../schema.js';
 import { postgresConflictQueries } from './conflicts-postgres.js';
 import { importAccountsPostgres } from './import-accounts-postgres.js';
@@ -93,27 +94,14 @@ export class PostgresEngine implements Engine {
     }
   }
 
-  async patientWrite(work: (trx: Kysely<StoreSchema>) => Promise<void>, options: PatienceOptions): Promise<boolean> {
-    const started = Date.now();
-    let waited = false;
-    for (;;) {
-      try {
-        // No advisory lock: recording an outcome touches one link row and appends to the log, and
-        // must not wait behind an import's store-wide lock; row locks and SERIALIZABLE suffice.
-        await this.db.connection().execute((connection) => serializable(connection, work));
-        return true;
-      } catch (error) {
-        if (sqlState(error) !== '55P03' && !RETRYABLE.has(sqlState(error))) throw error;
-      }
-      if (!waited) options.onWait?.();
-      waited = true;
-      if (options.signal?.aborted || Date.now() - started >= options.patienceMs) return false;
-      try {
-        await sleep(200, undefined, { signal: options.signal });
-      } catch {
-        return false;
-      }
-    }
+  patientWrite(work: (trx: Kysely<StoreSchema>) => Promise<void>, options: PatienceOptions): Promise<boolean> {
+    // No advisory lock: recording an outcome touches one link row and appends to the log, and
+    // must not wait behind an import's store-wide lock; row locks and SERIALIZABLE suffice.
+    return retryWhileBusy(
+      () => this.db.connection().execute((connection) => serializable(connection, work)),
+      (error) => sqlState(error) === '55P03' || RETRYABLE.has(sqlState(error)),
+      options,
+    );
   }
 
   importAccounts(batches: AsyncIterable<ImportBatch> | Iterable<ImportBatch>, options: ImportOptions): Promise<ImportOutcome> {

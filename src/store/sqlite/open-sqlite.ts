@@ -9,6 +9,7 @@ import { migrations, SCHEMA_VERSION } from '../migrations.js';
 import type { StoreSchema } from '../schema.js';
 import { assertIntact } from './assert-intact.js';
 import { SqliteEngine } from './sqlite-engine.js';
+import { isSqliteBusy } from './sqlite-busy.js';
 import { sqliteStoreError } from './sqlite-store-error.js';
 
 /** How to open a store. */
@@ -77,7 +78,7 @@ export async function openSqlite(path: string, options: OpenStoreOptions): Promi
           migratedFrom = await migrate(sqlite, db, absolute, shown);
           break;
         } catch (error) {
-          if (!isBusy(error) || Date.now() >= deadline) throw error;
+          if (!isSqliteBusy(error) || Date.now() >= deadline) throw error;
           pause(25);
         }
       }
@@ -87,11 +88,6 @@ export async function openSqlite(path: string, options: OpenStoreOptions): Promi
     sqlite.close();
     throw sqliteStoreError(error, path);
   }
-}
-
-function isBusy(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
-  return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
 }
 
 // A short synchronous pause (opening is synchronous; there is nothing else to run meanwhile).
@@ -108,7 +104,7 @@ function whileBusy<T>(deadline: number, step: () => T): T {
     try {
       return step();
     } catch (error) {
-      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      if (!isSqliteBusy(error) || Date.now() >= deadline) throw error;
       pause(25);
     }
   }
