@@ -1,3 +1,4 @@
+import { formatCount } from './format-count.js';
 import type { Buffer } from 'node:buffer';
 import { InvalidUtf8Error, Utf8Chunks } from './utf8-chunks.js';
 
@@ -207,9 +208,9 @@ class CsvParser {
     this.recordLine = recordLine;
     // A runaway field (usually a quote that never closes) would otherwise grow until memory runs out.
     if (!this.error && partial.length > MAX_FIELD_CHARS) {
-      this.fail(`field ${fields.length + 1} of the record on line ${recordLine} is longer than ${MAX_FIELD_CHARS.toLocaleString('en-US')} characters: is a closing " missing?`, recordLine);
+      this.fail(`field ${fields.length + 1} of the record on line ${recordLine} is longer than ${formatCount(MAX_FIELD_CHARS)} characters: is a closing " missing?`, recordLine);
     } else if (!this.error && fields.length > MAX_FIELDS) {
-      this.fail(`the record on line ${recordLine} has more than ${MAX_FIELDS.toLocaleString('en-US')} fields: is this a CSV export?`, recordLine);
+      this.fail(`the record on line ${recordLine} has more than ${formatCount(MAX_FIELDS)} fields: is this a CSV export?`, recordLine);
     }
   }
 

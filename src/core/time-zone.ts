@@ -1,8 +1,3 @@
-/** The machine's IANA time zone ("Europe/Berlin"; "UTC" when the system names none). */
-export function machineTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-}
-
 /** The IANA name as Intl spells it ("europe/berlin" → "Europe/Berlin"), or null when Intl knows no such zone. */
 export function canonicalTimeZone(name: string): string | null {
   const trimmed = name.trim();

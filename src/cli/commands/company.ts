@@ -5,7 +5,8 @@ import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { checkEmailOption, checkUrl } from '../options/url-option.js';
 import { embedSnippet } from '../../core/embed-snippet.js';
-import { canonicalTimeZone, machineTimeZone } from '../../core/time-zone.js';
+import { canonicalTimeZone } from '../../core/time-zone.js';
+import { machineTimeZone } from '../../ui/machine-time-zone.js';
 
 /** Flags of `company set` (and of `init`). */
 export interface CompanySetOptions {

@@ -1,3 +1,4 @@
+import { formatCount } from '../../core/format-count.js';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { csvRow } from '../../core/csv-row.js';
@@ -87,7 +88,7 @@ function renderText(ctx: Context, checked: number, findings: ConflictFindings, i
   const n = findings.conflicts.length;
   lines.push(
     '',
-    `Checked ${checked.toLocaleString('en-US')} address${checked === 1 ? '' : 'es'}: ${n === 0 ? ctx.out.green('no conflicts') : ctx.out.red(`${n.toLocaleString('en-US')} used in more than one account`)}` +
+    `Checked ${formatCount(checked)} address${checked === 1 ? '' : 'es'}: ${n === 0 ? ctx.out.green('no conflicts') : ctx.out.red(`${formatCount(n)} used in more than one account`)}` +
       (invalid.length > 0 ? `, ${invalid.length} invalid ${source === 'arguments' ? 'address' : 'line'}${invalid.length === 1 ? '' : source === 'arguments' ? 'es' : 's'}` : '') +
       (findings.sharedWithinAccount.length > 0 ? `, ${findings.sharedWithinAccount.length} shared within one account (allowed)` : '') +
       (findings.advisories.length > 0 ? `, ${findings.advisories.length} look-alike${findings.advisories.length === 1 ? '' : 's'} sharing a Gmail inbox (advisory)` : '') +
@@ -138,14 +139,14 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
       if (options.file !== undefined) {
         const input = options.file === '-' ? ctx.io.stdin : createReadStream(options.file);
         let given: number;
-        ({ keys, given, invalid } = await readAddresses(input, (count) => spinner.update(`Reading addresses… ${count.toLocaleString('en-US')}`)));
+        ({ keys, given, invalid } = await readAddresses(input, (count) => spinner.update(`Reading addresses… ${formatCount(count)}`)));
         checked = given;
       } else {
         keys = [];
         emails.forEach((email, i) => (emailProblem(email) === null ? keys.push(normalizeEmail(email)) : invalid.push({ line: i + 1, value: shortForMessage(email, 200) })));
         checked = emails.length;
       }
-      spinner.update(`Checking ${keys.length.toLocaleString('en-US')} addresses…`);
+      spinner.update(`Checking ${formatCount(keys.length)} addresses…`);
       findings = await store.checkConflicts(keys, { advisories: options.advisories !== false });
     }
     spinner.stop();

@@ -1,7 +1,7 @@
 import { diagnose, type DiagnosisReport } from '../../core/diagnose.js';
 import { buildEscalationNote } from '../../core/escalation-note.js';
 import { UsageError } from '../../core/errors.js';
-import { machineTimeZone } from '../../core/time-zone.js';
+import { machineTimeZone } from '../../ui/machine-time-zone.js';
 import { renderEscalationNote } from '../render/render-escalation-note.js';
 import { MAX_EMAIL_LENGTH } from '../../core/email.js';
 import type { CommandResult } from '../command-result.js';

@@ -1,3 +1,4 @@
+import { formatCount } from '../../core/format-count.js';
 import { createReadStream } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { importBatches, type ImportBatch } from '../../core/import-batches.js';
@@ -46,7 +47,7 @@ export async function runImport(ctx: Context, file: string, options: { skipInval
     // the write lock is taken only after, so other admins are never locked out by a wait.
     const workerPath = fromStdin ? null : importWorkerPath();
     const batches = fromStdin
-      ? await readAll(importBatches(ctx.io.stdin, 'stdin'), (rows) => spinner.update(`Reading stdin… ${rows.toLocaleString('en-US')} rows`))
+      ? await readAll(importBatches(ctx.io.stdin, 'stdin'), (rows) => spinner.update(`Reading stdin… ${formatCount(rows)} rows`))
       : workerPath
         ? importBatchesInWorker(workerPath, file)
         : importBatches(createReadStream(file), file);
@@ -56,7 +57,7 @@ export async function runImport(ctx: Context, file: string, options: { skipInval
       sourceName: fromStdin ? 'stdin' : file,
       onProgress: (rows) => {
         const seconds = (Date.now() - started) / 1000;
-        spinner.update(`Importing… ${rows.toLocaleString('en-US')} rows read (${Math.round(rows / Math.max(seconds, 0.001)).toLocaleString('en-US')} rows/s)`);
+        spinner.update(`Importing… ${formatCount(rows)} rows read (${formatCount(Math.round(rows / Math.max(seconds, 0.001)))} rows/s)`);
       },
       // The last phase reports no progress; a frozen row count would look like a hang.
       onSaving: () => spinner.update('Importing… all rows read; checking accounts and saving', true),

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildEscalationNote, type EscalationNote, type NoteStep } from '../../core/escalation-note.js';
 import { ExitCode } from '../../core/errors.js';
-import { machineTimeZone } from '../../core/time-zone.js';
+import { machineTimeZone } from '../../ui/machine-time-zone.js';
 import type { CommandResult } from '../command-result.js';
 import { renderEscalationNote } from '../render/render-escalation-note.js';
 import { plain, showChecks, type Walk, type WalkFacts } from './walk.js';
