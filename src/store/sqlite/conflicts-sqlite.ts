@@ -8,14 +8,20 @@ import { gmailInboxSql, gmailKeyPredicate } from '../migrations.js';
  */
 export function sqliteConflictQueries(sqlite: Database.Database): ConflictQueries {
   return {
-    async repeatedKeys() {
-      const row = sqlite
+    async holdersOfRepeatedKeys() {
+      // count(distinct) reads the covering index alone (~55 ms at 1M holders); the grouping
+      // below stays inside SQLite, so the repeated keys are never a JSON list to parse and bind.
+      const { checked } = sqlite.prepare('select count(distinct email_key) as checked from holders').get() as { checked: number };
+      const rows = sqlite
         .prepare(
-          `select count(*) as checked, json_group_array(email_key) filter (where n > 1) as repeated
-           from (select email_key, count(*) as n from holders where email_key is not null group by email_key)`,
+          `with repeated as (select email_key from holders where email_key is not null group by email_key having count(*) > 1)
+           select h.email_key, h.account_id, a.name, h.role, h.first_name, h.last_name, h.email
+           from repeated r join holders h on h.email_key = r.email_key join accounts a on a.id = h.account_id
+           order by h.email_key, h.account_id, h.position`,
         )
-        .get() as { checked: number; repeated: string };
-      return { checked: row.checked, repeated: JSON.parse(row.repeated) as string[] };
+        .raw()
+        .all() as SharedAddressRow[];
+      return { checked, rows };
     },
     async repeatedAmong(keys) {
       const { repeated } = sqlite
@@ -29,11 +35,12 @@ export function sqliteConflictQueries(sqlite: Database.Database): ConflictQuerie
     async holdersOfKeys(keys) {
       return sqlite
         .prepare(
-          `select h.email_key, h.account_id, a.name as account_name, h.role, h.first_name, h.last_name, h.email
+          `select h.email_key, h.account_id, a.name, h.role, h.first_name, h.last_name, h.email
            from holders h join accounts a on a.id = h.account_id
            where h.email_key in (select value from json_each(?))
            order by h.email_key, h.account_id, h.position`,
         )
+        .raw()
         .all(JSON.stringify(keys)) as SharedAddressRow[];
     },
     // Read in inbox order from their partial index: only these few reach JavaScript, not every Gmail key.
