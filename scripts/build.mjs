@@ -56,9 +56,10 @@ const vendorModules = {
 // Node modules the start does not need, loaded on first use instead (each costs 3-5 ms):
 // child_process (with net and dgram), which commander loads for executable subcommands this CLI
 // has none of; crypto, which only issuing and checking a reset link uses; worker_threads, which
-// only the import and the full scan's store check use. Each export becomes a function that
+// only the import and the full scan's store check use; net, whose isIP only checks the DNS servers
+// a mail lookup is told to use (its load pulls in streams and sockets). Each export becomes a function that
 // requires the module when called or constructed (the build fails if code imports a non-function).
-const LAZY_BUILTINS = ['child_process', 'crypto', 'worker_threads'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'net', 'worker_threads'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {

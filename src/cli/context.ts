@@ -77,7 +77,9 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions, make
   // The one seam to the terminal: untrusted text inside is shown escaped, never run.
   let warnedLooseMode = false;
   const notice = (text: string) => void io.stderr.write(terminalText(text.endsWith('\n') ? text : `${text}\n`));
-  const admin = actingAdmin(io.env);
+  // Who acts is asked of the system only when something is written to the audit log.
+  let admin: string | undefined;
+  const adminName = () => (admin ??= actingAdmin(io.env));
   let prompter: Promise<Prompter> | undefined;
   return {
     io,
@@ -91,14 +93,16 @@ export function createContext(io: IO, clock: Clock, options: GlobalOptions, make
     err: new Chalk({ level: colorLevel(io.env, Boolean(io.stderr.isTTY), noColorFlag) }),
     storePath,
     storeLabel,
-    admin,
+    get admin() {
+      return adminName();
+    },
     outboxFor: (store) => outboxFolder(io.env, store ? store.folder : postgres ? null : dirname(resolve(storePath))),
     openStore: async (storeOptions = {}) => {
       // A URL that does not parse is bad input (exit 2), said without echoing it: it may hold a password.
       if (postgres && !URL.canParse(storePath.trim())) {
         throw new UsageError('The PostgreSQL URL in --db / ENROLLSY_DB is malformed: check its host, its port (a number up to 65535) and any special characters in the user name or password (percent-encode them, e.g. @ as %40).');
       }
-      const store = await openStore(storePath, { ...storeOptions, admin, lockTimeoutMs: options.lockTimeout ?? 5000 });
+      const store = await openStore(storePath, { ...storeOptions, admin: adminName, lockTimeoutMs: options.lockTimeout ?? 5000 });
       // Once per run: the file holds customers' names and addresses.
       if (store.looseMode !== null && !warnedLooseMode) {
         warnedLooseMode = true;

@@ -21,10 +21,20 @@ const COMPANY_LOCK = 'company';
 
 /** The store's named operations, written once over kysely; the engine supplies locking and bulk paths. */
 export class KyselyStore implements Store, Backend {
+  #admin: string | (() => string);
+
   constructor(
     readonly engine: Engine,
-    readonly admin: string,
-  ) {}
+    admin: string | (() => string),
+  ) {
+    this.#admin = admin;
+  }
+
+  /** Who is acting, for the audit log (resolved on first use). */
+  get admin(): string {
+    if (typeof this.#admin === 'function') this.#admin = this.#admin();
+    return this.#admin;
+  }
 
   get engineKind() {
     return this.engine.kind;

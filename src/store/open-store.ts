@@ -8,8 +8,11 @@ export interface OpenStoreOptions {
   create?: boolean;
   /** How long to wait for another writer's lock before failing (ms). */
   lockTimeoutMs?: number;
-  /** Who is acting (the caller resolves it; store code never reads the environment). */
-  admin: string;
+  /**
+   * Who is acting (the caller resolves it; store code never reads the environment): a name, or a
+   * function asked on the first audit entry, so a read-only command never asks the system.
+   */
+  admin: string | (() => string);
   /** PostgreSQL: the schema to use or (with `create`) create, instead of the URL's `schema` parameter or `public`. */
   schema?: string;
 }
