@@ -50,6 +50,10 @@ describe.each(engines)('on %s', (engine) => {
       expect(code).toBe(1);
       expect(json.resetRecipient).toBeNull();
       expect(json.checks.find((c: { id: string }) => c.id === 'reset-recipient').detail).toContain('no email address');
+      // The rule (resets go to the primary) is not told as if a reset could reach Linh now.
+      const access = json.checks.find((c: { id: string }) => c.id === 'login-access').detail;
+      expect(access).not.toMatch(/reset emails go to the primary/);
+      expect(access).toBe('Minh Nguyen is a secondary holder without login access: reset emails would go to the primary, Linh Nguyen, who has no email address on file, so none can be sent now.');
     });
 
     it('a mistyped domain suggests the intended address and never auto-corrects', async () => {

@@ -148,7 +148,9 @@ export function diagnose(facts: DiagnoseFacts): { report: DiagnosisReport; decis
         id: 'login-access',
         status: 'warn',
         title: 'Secondary holder has no login access',
-        detail: `${holderName(secondary)} is a secondary holder without login access: reset emails go to the primary, ${primary ? holderName(primary) : 'who has no address'}.`,
+        detail: primary?.email
+          ? `${holderName(secondary)} is a secondary holder without login access: reset emails go to the primary, ${holderName(primary)}.`
+          : `${holderName(secondary)} is a secondary holder without login access: reset emails would go to the primary${primary ? `, ${holderName(primary)}` : ''}, who has no email address on file, so none can be sent now.`,
         fix: primary?.email
           ? `Ask the primary to grant access (only to a trusted person: it gives full control, payment methods included). Send them the steps: \`enrollsy-help message ${primary.email} --template grant-access\`.`
           : 'The primary has no email address on file: call them, and read them the steps to grant access (`enrollsy-help message <this address> --template grant-access` prints them), or add an address for the primary.',
