@@ -18,6 +18,20 @@ export interface ImportBatch {
   accounts: string[];
   rejected: { line: number; reason: string; accountId: string }[];
   rowsRead: number;
+  /**
+   * Runs of an account (its consecutive valid rows) that ended in this batch with no primary or
+   * more than one: the run's first line and its primaries' lines. When every account of the file
+   * is one run (as exports list them: one entry per account in `accounts`), these are exactly the
+   * accounts breaking the one-primary rule, found without a pass over the loaded rows.
+   */
+  oddRuns: OddRun[];
+}
+
+/** A run of an account's rows with no primary or more than one (see ImportBatch.oddRuns). */
+export interface OddRun {
+  accountId: string;
+  firstLine: number;
+  primaryLines: number[];
 }
 
 /** Why an export cannot be read at all: a bad header, a CSV syntax error, or no header. */
@@ -43,12 +57,24 @@ const ROWS_PER_BATCH = 500;
 
 /**
  * Reads and validates an export into batches (row-level rules only; account-level rules need
- * the whole file and run in SQL). Throws ImportFileError when the file cannot be read at all.
+ * the whole file: the store checks them, helped by `oddRuns`). Throws ImportFileError when the
+ * file cannot be read at all.
  */
 export async function* importBatches(source: AsyncIterable<string | Buffer>, sourceName: string): AsyncGenerator<ImportBatch> {
   let header: ReturnType<typeof readHeader> | undefined;
-  let batch: ImportBatch = { holders: [], accounts: [], rejected: [], rowsRead: 0 };
-  let lastAccount = '';
+  let batch: ImportBatch = { holders: [], accounts: [], rejected: [], rowsRead: 0, oddRuns: [] };
+  // The run in progress, in plain variables: an object per account would cost a million allocations.
+  let runAccount = '';
+  let runFirstLine = 0;
+  let runPrimaries: number[] = [];
+  const endRun = () => {
+    if (runAccount === '') return;
+    if (runPrimaries.length === 1) runPrimaries.length = 0;
+    else {
+      batch.oddRuns.push({ accountId: runAccount, firstLine: runFirstLine, primaryLines: runPrimaries });
+      runPrimaries = [];
+    }
+  };
   try {
     for await (const records of csvRecordBatches(source)) {
       for (const record of records) {
@@ -65,16 +91,19 @@ export async function* importBatches(source: AsyncIterable<string | Buffer>, sou
           const line = String(record.line);
           batch.holders.push(r.accountId, line, r.role, r.firstName, r.lastName, r.email ?? '', r.emailKey ?? '', r.loginAccess ? '1' : '0', nameKey(r.firstName, r.lastName));
           // Exports list an account's holders together, so most rows repeat the previous account.
-          if (r.accountId !== lastAccount) {
-            lastAccount = r.accountId;
+          if (r.accountId !== runAccount) {
+            endRun();
+            runAccount = r.accountId;
+            runFirstLine = record.line;
             batch.accounts.push(r.accountId, r.accountName, line);
           }
+          if (r.role === 'primary') runPrimaries.push(record.line);
         } else {
           batch.rejected.push({ line: record.line, reason: result.reason, accountId: result.accountId });
         }
         if (batch.rowsRead === ROWS_PER_BATCH) {
           yield batch;
-          batch = { holders: [], accounts: [], rejected: [], rowsRead: 0 };
+          batch = { holders: [], accounts: [], rejected: [], rowsRead: 0, oddRuns: [] };
         }
       }
     }
@@ -83,5 +112,6 @@ export async function* importBatches(source: AsyncIterable<string | Buffer>, sou
     throw error;
   }
   if (header === undefined) throw fileError(1, `${sourceName} is empty: expected a header row (${IMPORT_COLUMNS.join(', ')})`);
-  if (batch.rowsRead > 0) yield batch;
+  endRun();
+  if (batch.rowsRead > 0 || batch.oddRuns.length > 0) yield batch;
 }

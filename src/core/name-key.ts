@@ -4,12 +4,19 @@
  * "nguyen van minh" share a key, so a name read over the phone finds its holder.
  */
 export function nameKey(...parts: readonly string[]): string {
-  const joined = parts.join(' ');
-  // Fast path: import computes this for every holder, and most names are plain ASCII.
-  const folded = PLAIN_ASCII.test(joined) ? joined.toLowerCase() : joined.normalize('NFD').replace(MARKS, '').toLowerCase().normalize('NFC');
-  return folded.replace(SEPARATORS, ' ').trim();
+  // Two parts (a holder's first and last name) are joined without join(): measurably faster.
+  const joined = parts.length === 2 ? `${parts[0]} ${parts[1]}` : parts.join(' ');
+  // Fast paths: import computes this for every holder, and most names are plain ASCII, most of
+  // them with nothing to fold but the case ("Mia Thomas").
+  if (PLAIN_ASCII.test(joined)) {
+    const lower = joined.toLowerCase();
+    return ASCII_TO_FOLD.test(lower) ? lower.replace(SEPARATORS, ' ').trim() : lower;
+  }
+  return joined.normalize('NFD').replace(MARKS, '').toLowerCase().normalize('NFC').replace(SEPARATORS, ' ').trim();
 }
 
 const PLAIN_ASCII = /^[\x20-\x7e]*$/;
+// What SEPARATORS and trim() change in printable ASCII: a separator other than a lone inner space.
+const ASCII_TO_FOLD = /[-'.,]| {2}|^ | $/;
 const MARKS = /\p{M}+/gu;
 const SEPARATORS = /[\s\-'’.,]+/gu;
