@@ -94,6 +94,49 @@ describe.each(engines)('on %s', (engine) => {
       expect((await snapshot()).holders.map((h) => h.email)).toEqual(['jane.new@example.com']);
     });
 
+    it('finds every account without exactly one primary, whether its rows are listed together or not', async () => {
+      const reasons = (json: { rejected: { line: number; reason: string }[] }) => json.rejected.map((r) => `${r.line}: ${r.reason}`);
+      const none = (id: string) => `account ${id} has no primary holder (exactly one row must have role primary)`;
+      const second = (id: string, first: number) => `account ${id} has a second primary holder (the first is on line ${first})`;
+      // Each account's rows together (the parser's runs decide).
+      const together = await importText(
+        [HEADER, 'A1,One,primary,A,One,,', 'A1,One,secondary,B,One,,', 'A2,Two,secondary,C,Two,,', 'A2,Two,secondary,D,Two,,', 'A3,Three,primary,E,Three,,', 'A3,Three,primary,F,Three,,', 'A3,Three,primary,G,Three,,', 'A4,Four,primary,H,Four,,'].join('\n'),
+        '--json',
+      );
+      expect(together.code).toBe(2);
+      expect(reasons(JSON.parse(together.stdout))).toEqual([`4: ${none('A2')}`, `7: ${second('A3', 6)}`, `8: ${second('A3', 6)}`]);
+      // The same rows apart. A1 and A5 have one primary in each of two runs (two in all); A4's
+      // first run has none, its second one: the whole file decides, not a run.
+      const apart = await importText(
+        [HEADER, 'A2,Two,secondary,C,Two,,', 'A1,One,primary,A,One,,', 'A3,Three,primary,E,Three,,', 'A4,Four,secondary,I,Four,,', 'A2,Two,secondary,D,Two,,', 'A1,One,primary,B,One,,', 'A3,Three,primary,F,Three,,', 'A4,Four,primary,H,Four,,', 'A3,Three,primary,G,Three,,', 'A5,Five,primary,J,Five,,', 'A9,Nine,primary,K,Nine,,', 'A5,Five,primary,L,Five,,'].join('\n'),
+        '--skip-invalid',
+        '--json',
+      );
+      expect(apart.code).toBe(1);
+      const json = JSON.parse(apart.stdout);
+      expect(reasons(json)).toEqual([`2: ${none('A2')}`, `7: ${second('A1', 3)}`, `8: ${second('A3', 4)}`, `10: ${second('A3', 4)}`, `13: ${second('A5', 11)}`]);
+      expect(json.imported).toEqual({ accounts: 2, holders: 3 });
+      expect((await snapshot()).holders.map((h) => `${h.accountId} ${h.role} ${h.firstName}`)).toEqual(['A4 secondary I', 'A4 primary H', 'A9 primary K']);
+    });
+
+    it('into a store without accounts and into one holding them: the same outcome, accounts and holders', async () => {
+      // Apart, with a renamed repeat (the first row's name wins) and an account skipped whole.
+      const text = [HEADER, 'A1,Doe,primary,Jane,Doe,Jane@Example.com,', 'A2,Lee,primary,Alex,Lee,,', 'A1,Doe Renamed,secondary,John,Doe,john@example.com,yes', 'A3,Kim,primary,Kim,K,kim@example.com,', 'A3,Kim,secondary,Bad,K,not-an-email,', 'A2,Lee,secondary,Ann,Lee,ann@example.com,no'].join('\n');
+      const intoEmpty = await importText(text, '--skip-invalid', '--json');
+      const first = await snapshot();
+      expect(first.accounts).toEqual([
+        { id: 'A1', name: 'Doe' },
+        { id: 'A2', name: 'Lee' },
+      ]);
+      await importText(`${HEADER}\nOLD,Old,primary,O,Ld,old@example.com,\nA1,Other,primary,X,Y,x@example.com,\n`);
+      const intoStored = await importText(text, '--skip-invalid', '--json');
+      expect(intoStored.code).toBe(intoEmpty.code);
+      expect(JSON.parse(intoStored.stdout)).toEqual(JSON.parse(intoEmpty.stdout));
+      const second = await snapshot();
+      expect(second.accounts).toEqual([...first.accounts, { id: 'OLD', name: 'Old' }]);
+      expect(second.holders.filter((h) => h.accountId !== 'OLD')).toEqual(first.holders);
+    });
+
     it('reads stdin with -', async () => {
       const result = await runInProcess(['--db', store.db, 'import', '-'], { stdin: `${HEADER}\r\nA9,Stdin,primary,S,In,s@example.com,\r\n` });
       expect(result.code).toBe(0);
