@@ -10,6 +10,23 @@ describe('nameKey', () => {
     expect(nameKey('Zoe\u0308', 'Müller')).toBe(nameKey('Zoë', 'Mu\u0308ller'));
     expect(nameKey('İlkay', 'GÜNDOĞAN')).toBe('ilkay gundogan');
   });
+
+  it('its fast paths (plain ASCII, Latin letters one at a time) give the key of the general rule', () => {
+    const general = (...parts: string[]) =>
+      parts.join(' ').normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase().normalize('NFC').replace(/[\s\-'’.,]+/gu, ' ').trim();
+    // Every pair of characters up to U+02FF (ASCII, Latin-1, Latin Extended, spacing and combining
+    // marks), beside an accented letter and alone, and a few that need the general path.
+    const chars = Array.from({ length: 0x2ff - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).concat(['\u2019', '\u03a3', '\u1e9e', '\u212b', 'ễ']);
+    const differ: string[] = [];
+    for (const x of chars) {
+      for (const y of chars) {
+        for (const parts of [[x + y, 'Ab'], [`É${x}`, `${y}z`], [x, y]]) if (nameKey(...parts) !== general(...parts)) differ.push(parts.join('|'));
+      }
+    }
+    expect(differ).toEqual([]);
+    expect(nameKey('Maël', 'Łukasz-Åberg')).toBe('mael łukasz aberg');
+    expect(nameKey('ΟΔΟΣ', 'ΣΑ')).toBe(general('ΟΔΟΣ', 'ΣΑ'));
+  });
 });
 
 describe.each(engines)('on %s', (engine) => {
