@@ -2,12 +2,14 @@ import type { Context } from '../cli/context.js';
 
 /** A progress line on stderr that the command can update and clear. */
 export interface Spinner {
+  /** Whether anything is drawn: a silent spinner's callers need not build its text. */
+  readonly live: boolean;
   /** Changes the text; `now` draws it at once (before work that blocks the event loop). */
   update(text: string, now?: boolean): void;
   stop(): void;
 }
 
-const silent: Spinner = { update: () => {}, stop: () => {} };
+const silent: Spinner = { live: false, update: () => {}, stop: () => {} };
 
 /**
  * Starts an ora spinner on stderr when stderr is a terminal with a width (and not CI or a dumb terminal);
@@ -23,6 +25,7 @@ export async function startSpinner(ctx: Pick<Context, 'io'>, text: string): Prom
   const { default: ora } = await import('ora');
   const spinner = ora({ text, stream: stderr as NodeJS.WriteStream, discardStdin: false }).start();
   return {
+    live: true,
     update: (next, now = false) => {
       spinner.text = next;
       if (now) spinner.render();

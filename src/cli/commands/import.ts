@@ -55,10 +55,13 @@ export async function runImport(ctx: Context, file: string, options: { skipInval
       skipInvalid: options.skipInvalid === true,
       now: ctx.clock.now(),
       sourceName: fromStdin ? 'stdin' : file,
-      onProgress: (rows) => {
-        const seconds = (Date.now() - started) / 1000;
-        spinner.update(`Importing… ${formatCount(rows)} rows read (${formatCount(Math.round(rows / Math.max(seconds, 0.001)))} rows/s)`);
-      },
+      // Called once a batch: the text is built only when a spinner shows it.
+      onProgress: spinner.live
+        ? (rows) => {
+            const seconds = (Date.now() - started) / 1000;
+            spinner.update(`Importing… ${formatCount(rows)} rows read (${formatCount(Math.round(rows / Math.max(seconds, 0.001)))} rows/s)`);
+          }
+        : undefined,
       // The last phase reports no progress; a frozen row count would look like a hang.
       onSaving: () => spinner.update('Importing… all rows read; checking accounts and saving', true),
     });
