@@ -18,9 +18,11 @@ export function importWorkerPath(): string | null {
 /**
  * The same batches as `importBatches(createReadStream(path))`, read and validated on a worker
  * thread. Each batch taken hands the worker a credit for one more; leaving early ends the worker.
+ * `copyText` (for a PostgreSQL store only: its import reads them) has the rows written as COPY
+ * text on the worker too (copy-batches.ts), the batches' row arrays then left empty.
  */
-export async function* importBatchesInWorker(workerPath: string, path: string): AsyncGenerator<ImportBatch> {
-  const worker = new Worker(workerPath, { workerData: { path } });
+export async function* importBatchesInWorker(workerPath: string, path: string, options: { copyText?: boolean } = {}): AsyncGenerator<ImportBatch> {
+  const worker = new Worker(workerPath, { workerData: { path, copyText: options.copyText === true } });
   const queue: ImportWorkerMessage[] = [];
   let wake: (() => void) | null = null;
   let failure: Error | null = null;

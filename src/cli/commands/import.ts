@@ -49,7 +49,7 @@ export async function runImport(ctx: Context, file: string, options: { skipInval
     const batches = fromStdin
       ? await readAll(importBatches(ctx.io.stdin, 'stdin'), (rows) => spinner.update(`Reading stdin… ${formatCount(rows)} rows`))
       : workerPath
-        ? importBatchesInWorker(workerPath, file)
+        ? importBatchesInWorker(workerPath, file, { copyText: store.engineKind === 'postgres' })
         : importBatches(createReadStream(file), file);
     const outcome = await store.importAccounts(batches, {
       skipInvalid: options.skipInvalid === true,

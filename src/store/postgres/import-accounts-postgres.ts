@@ -1,28 +1,21 @@
 import { from as copyFrom } from 'pg-copy-streams';
-import type pg from 'pg';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
-import { ACCOUNT_FIELDS, HOLDER_FIELDS, type ImportBatch } from '../../core/import-batches.js';
+import { HOLDER_FIELDS, type ImportBatch } from '../../core/import-batches.js';
 import type { ImportOptions } from '../engine.js';
 import { ImportRejectedError, primaryRuleReason, unreadableAsUsage, type ImportOutcome, type RejectedRow } from '../import-outcome.js';
 import { finishImport } from '../finish-import.js';
+import { copyBatches } from './copy-batches.js';
 import type { PostgresEngine } from './postgres-engine.js';
 
-const H = HOLDER_FIELDS.length;
+const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-// COPY's text format: backslash escapes for the characters that delimit rows and fields ('' in a
-// batch stands for "no email": NULL, written \N).
-function copyField(value: string, nullWhenEmpty: boolean): string {
-  if (nullWhenEmpty && value === '') return '\\N';
-  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
-}
-
-// email and email_key may be empty (no address); the other fields never are.
-const NULLABLE = new Set(HOLDER_FIELDS.map((field, i) => (field === 'email' || field === 'email_key' ? i : -1)).filter((i) => i >= 0));
-
+// Memory for this transaction's sorts and hashes (the accounts' grouping, the index builds): the
+// server's defaults (4 MB, 64 MB) spill a million-row sort to disk. Only ever raised, never lowered.
+const SESSION_MEMORY = { work_mem: 64 * 1024, maintenance_work_mem: 256 * 1024 }; // kB
 
 /**
  * Imports validated batches on PostgreSQL with every other writer shut out (the store-wide
@@ -35,7 +28,12 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
   try {
     return await engine.exclusiveTransaction(async (trx, client) => {
       await client.query('set constraints all deferred');
+      for (const [name, kb] of Object.entries(SESSION_MEMORY)) {
+        await client.query(`select set_config(name, $2, true) from pg_settings where name = $1 and setting::bigint < $3`, [name, `${kb}kB`, kb]);
+      }
       const lastId = Number((await client.query<{ id: string }>('select coalesce(max(id), 0) as id from holders')).rows[0]!.id);
+      // No accounts either (a first import): their primary key is built after the load too.
+      const noAccounts = lastId === 0 && (await client.query('select 1 from accounts limit 1')).rowCount === 0;
       // Into an empty store, load first and index after; the indexes are re-created from their own
       // definitions, so the migrations stay the one place that defines them.
       const indexes =
@@ -45,17 +43,23 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
                and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
             )).rows
           : [];
-      for (const index of indexes) await client.query(`drop index "${index.indexname.replace(/"/g, '""')}"`);
+      for (const index of indexes) await client.query(`drop index ${quoted(index.indexname)}`);
       // Likewise the foreign key to accounts: checked once, set-based, when it is added back, rather
-      // than once per loaded row (into a store that has rows, the check is deferred to the end instead).
-      const foreignKeys =
+      // than once per loaded row (into a store that has rows, the check is deferred to the end instead);
+      // with no accounts, every key referring to them, and their primary key (its index built in one sort).
+      const constraints =
         lastId === 0
-          ? (await client.query<{ name: string; definition: string }>(
-              `select conname as name, pg_get_constraintdef(oid) as definition from pg_constraint where conrelid = 'holders'::regclass and contype = 'f'`,
+          ? (await client.query<{ relation: string; name: string; definition: string }>(
+              `select conrelid::regclass::text as relation, conname as name, pg_get_constraintdef(oid) as definition from pg_constraint
+               where (contype = 'f' and (conrelid = 'holders'::regclass or ($1 and confrelid = 'accounts'::regclass)))
+               or ($1 and contype = 'p' and conrelid = 'accounts'::regclass)
+               order by contype = 'p'`,
+              [noAccounts],
             )).rows
           : [];
-      for (const key of foreignKeys) await client.query(`alter table holders drop constraint "${key.name.replace(/"/g, '""')}"`);
-      await client.query(`create temp table import_accounts (account_id text collate "C" not null, name text not null, first_line integer not null) on commit drop`);
+      // Foreign keys first, the primary key they rely on last (and re-added in the reverse order).
+      for (const key of constraints) await client.query(`alter table ${key.relation} drop constraint ${quoted(key.name)}`);
+      await client.query(`create temp table import_accounts (account_id text collate "C" not null, name text not null, first_line integer not null, primaries integer not null) on commit drop`);
       await client.query(`create temp table import_bad (account_id text collate "C" primary key) on commit drop`);
 
       const rejected: RejectedRow[] = [];
@@ -87,31 +91,22 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         const accountsOut = createWriteStream(accountsFile, { mode: 0o600 });
         const accountsWritten = finished(accountsOut);
         accountsWritten.catch(() => undefined);
-        for await (const batch of readingSource()) {
-          let holderChunk = '';
-          for (let at = 0; at < batch.holders.length; at += H) {
-            for (let i = 0; i < H; i++) holderChunk += `${i === 0 ? '' : '\t'}${copyField(batch.holders[at + i]!, NULLABLE.has(i))}`;
-            holderChunk += '\n';
-          }
-          let accountChunk = '';
-          for (let at = 0; at < batch.accounts.length; at += ACCOUNT_FIELDS) {
-            accountChunk += `${copyField(batch.accounts[at]!, false)}\t${copyField(batch.accounts[at + 1]!, false)}\t${batch.accounts[at + 2]}\n`;
-          }
-          for (const row of batch.rejected) {
+        for await (const { copy, rejected: rejectedRows, rowsRead: read } of copyBatches(readingSource())) {
+          for (const row of rejectedRows) {
             rejected.push({ line: row.line, reason: row.reason });
             if (row.accountId !== '') bad.add(row.accountId);
           }
-          holders += batch.holders.length / H;
-          rowsRead += batch.rowsRead;
-          if (accountChunk !== '' && !accountsOut.write(accountChunk)) await once(accountsOut, 'drain');
-          if (holderChunk !== '' && !holdersCopy.write(holderChunk)) await Promise.race([once(holdersCopy, 'drain'), holdersLoaded]);
+          holders += copy.holderCount;
+          rowsRead += read;
+          if (copy.accounts !== '' && !accountsOut.write(copy.accounts)) await once(accountsOut, 'drain');
+          if (copy.holders !== '' && !holdersCopy.write(copy.holders)) await Promise.race([once(holdersCopy, 'drain'), holdersLoaded]);
           options.onProgress?.(rowsRead);
         }
         holdersCopy.end();
         await holdersLoaded;
         accountsOut.end();
         await accountsWritten;
-        await pipeline(createReadStream(accountsFile), client.query(copyFrom('copy import_accounts (account_id, name, first_line) from stdin')));
+        await pipeline(createReadStream(accountsFile), client.query(copyFrom('copy import_accounts (account_id, name, first_line, primaries) from stdin')));
       } catch (error) {
         // Ends the COPY (CopyFail) so the connection can roll the transaction back.
         if (!holdersCopy.writableFinished) holdersCopy.destroy(error as Error);
@@ -125,13 +120,12 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       options.onSaving?.();
       if (bad.size > 0) await client.query('insert into import_bad (account_id) select unnest($1::text[]) on conflict do nothing', [[...bad]]);
 
-      // Account-level rule: exactly one primary. Accounts with an invalid row are out already.
+      // Account-level rule: exactly one primary. Accounts with an invalid row are out already. The
+      // file's accounts carry their primaries (copy-batches.ts): a sum over them, not a pass over every holder.
       const wrong = (
         await client.query<{ account_id: string; primaries: number }>(
-          `select account_id, (count(*) filter (where role = 'primary'))::int as primaries from holders where id > $1
-           and account_id not in (select account_id from import_bad) group by account_id
-           having count(*) filter (where role = 'primary') <> 1`,
-          [lastId],
+          `select account_id, sum(primaries)::int as primaries from import_accounts
+           where account_id not in (select account_id from import_bad) group by account_id having sum(primaries) <> 1`,
         )
       ).rows;
       for (const { account_id: accountId, primaries } of wrong) {
@@ -157,12 +151,13 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       if (lastId > 0) await client.query('delete from holders where id <= $1 and account_id in (select account_id from import_accounts)', [lastId]);
       const nowIso = options.now.toISOString();
       // An account's name comes from its first row (the file may list it in several runs of rows).
+      // (With no accounts stored, none can conflict: a plain insert.)
       const accounts =
         (
           await client.query(
             `insert into accounts (id, name, imported_at)
              select distinct on (account_id) account_id, name, $1 from import_accounts order by account_id, first_line
-             on conflict (id) do update set name = excluded.name, imported_at = excluded.imported_at`,
+             ${noAccounts ? '' : 'on conflict (id) do update set name = excluded.name, imported_at = excluded.imported_at'}`,
             [nowIso],
           )
         ).rowCount ?? 0;
@@ -170,7 +165,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       // store) build the indexes, which PostgreSQL refuses while checks are pending.
       await client.query('set constraints all immediate');
       for (const index of indexes) await client.query(index.indexdef);
-      for (const key of foreignKeys) await client.query(`alter table holders add constraint "${key.name.replace(/"/g, '""')}" ${key.definition}`);
+      for (const key of [...constraints].reverse()) await client.query(`alter table ${key.relation} add constraint ${quoted(key.name)} ${key.definition}`);
       // R3: a replaced account may have lost an address or an access that a valid link was sent for.
       const withValidLinks = (
         await client.query<{ account_id: string }>(
