@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -78,6 +79,71 @@ describePg('PostgreSQL store', () => {
     const skipped = await runInProcess(['--db', url, '--json', 'import', '-', '--skip-invalid'], { clock, stdin: csv });
     expect(skipped.code).toBe(1);
     expect(JSON.parse(skipped.stdout).imported).toEqual({ accounts: 1, holders: 1 });
+  });
+
+  it('an import reads a file like SQLite: accounts in several runs, runs across batches, backslashes, no email; into an empty store and over one', async () => {
+    // The import works in batches of 500 rows; the one-primary rule sums counts kept per run of an
+    // account's rows (import-accounts-postgres.ts), so runs that span batches or come back later matter.
+    const rows = ['account_id,account_name,role,first_name,last_name,email,login_access'];
+    // R1: lines 2-701, its only primary on line 650 (the second batch); backslashes; some without email.
+    for (let i = 0; i < 700; i++) rows.push(`R1,Arr\\One,${i === 648 ? 'primary' : 'secondary'},Ro${i},Back\\slash,${i % 3 === 0 ? '' : `r${i}@example.com`},${i % 2 ? 'yes' : ''}`);
+    rows.push('S1,Ess,primary,Sa,Ess,sa@example.com,', 'S2,Ess Two,primary,Sb,Ess,sb@example.com,', 'S1,Ess,primary,Sc,Ess,sc@example.com,'); // 702-704: S1 has two
+    rows.push('T1,Tee,secondary,Ta,Tee,ta@example.com,', 'U2,You Two,primary,Ua,You,ua@example.com,', 'T1,Tee Again,primary,Tb,Tee,tb@example.com,'); // 705-707: T1 has one
+    for (let i = 0; i < 400; i++) rows.push(`U1,You,secondary,Ub${i},You,ub${i}@example.com,`); // 708-1107: none, across a batch
+    rows.push('V1,Vee,chief,Va,Vee,va@example.com,', 'V1,Vee,primary,Vb,Vee,vb@example.com,', 'W1,"Tab\tbed",primary,"Wa\\",Wee,wa@example.com,');
+    const file = join(temp.dir, 'runs.csv');
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const clock = new TestClock();
+    const sqlite = join(temp.dir, 'runs.db');
+    const database = await createTestDatabase();
+    const url = postgresUrl(database);
+    expect((await runInProcess(['--db', sqlite, 'init'], { clock })).code).toBe(0);
+    expect((await runBinary(['--db', url, 'init'])).code).toBe(0);
+    const schema = async () =>
+      (
+        await adminQuery(
+          `select conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) as d from pg_constraint where connamespace = 'public'::regnamespace
+           union all select indexdef from pg_indexes where schemaname = 'public' order by 1`,
+          database,
+        )
+      ).rows.map((row: { d: string }) => row.d);
+    const schemaBefore = await schema();
+    const stored = async () => {
+      const lite = new Database(sqlite, { readonly: true });
+      try {
+        const query = {
+          holders: 'select account_id, position, role, first_name, last_name, email, email_key, login_access, name_key from holders order by account_id, position',
+          accounts: 'select id, name, imported_at from accounts order by id',
+        };
+        const fromPg = { holders: (await adminQuery(query.holders, database)).rows, accounts: (await adminQuery(query.accounts, database)).rows };
+        return { sqlite: { holders: lite.prepare(query.holders).all(), accounts: lite.prepare(query.accounts).all() }, postgres: fromPg };
+      } finally {
+        lite.close();
+      }
+    };
+    const expected = JSON.parse((await runInProcess(['--db', sqlite, '--json', 'import', file], { clock })).stdout);
+    expect(expected.rejected.map((row: { line: number }) => row.line)).toEqual([704, 708, 1108]);
+    // The built binary (rows written as COPY text on the worker thread) and in-process (on this one).
+    for (const run of [() => runBinary(['--db', url, '--json', 'import', file]), () => runInProcess(['--db', url, '--json', 'import', file], { clock })]) {
+      const refused = await run();
+      expect({ code: refused.code, json: JSON.parse(refused.stdout) }).toEqual({ code: 2, json: expected });
+    }
+    // --skip-invalid: into the empty store, then over it (every account replaced), then over it in-process.
+    for (const run of [
+      () => runBinary(['--db', url, '--json', 'import', file, '--skip-invalid']),
+      () => runBinary(['--db', url, '--json', 'import', file, '--skip-invalid']),
+      () => runInProcess(['--db', url, '--json', 'import', file, '--skip-invalid'], { clock }),
+    ]) {
+      const sqliteRun = await runInProcess(['--db', sqlite, '--json', 'import', file, '--skip-invalid'], { clock });
+      const postgresRun = await run();
+      expect({ code: postgresRun.code, json: JSON.parse(postgresRun.stdout) }).toEqual({ code: sqliteRun.code, json: JSON.parse(sqliteRun.stdout) });
+      expect(JSON.parse(postgresRun.stdout).imported).toEqual({ accounts: 5, holders: 705 });
+      const { sqlite: fromSqlite, postgres: fromPostgres } = await stored();
+      const withoutTimes = (data: typeof fromSqlite) => ({ holders: data.holders, accounts: (data.accounts as { imported_at: string }[]).map(({ imported_at: _, ...account }) => account) });
+      expect(withoutTimes(fromPostgres)).toEqual(withoutTimes(fromSqlite));
+    }
+    // The keys and indexes set aside for the load into the empty store are all back, as they were.
+    expect(await schema()).toEqual(schemaBefore);
   });
 
   it('twelve processes issuing resets for one login at once leave exactly one valid link', async () => {
