@@ -59,7 +59,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
           : [];
       // Foreign keys first, the primary key they rely on last (and re-added in the reverse order).
       for (const key of constraints) await client.query(`alter table ${key.relation} drop constraint ${quoted(key.name)}`);
-      await client.query(`create temp table import_accounts (account_id text collate "C" not null, name text not null, first_line integer not null, primaries integer not null) on commit drop`);
+      await client.query(`create temp table import_accounts (account_id text collate "C" not null, name text not null, first_line integer not null, repeated boolean not null, primaries integer not null) on commit drop`);
       await client.query(`create temp table import_bad (account_id text collate "C" primary key) on commit drop`);
 
       const rejected: RejectedRow[] = [];
@@ -100,13 +100,14 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
           rowsRead += read;
           if (copy.accounts !== '' && !accountsOut.write(copy.accounts)) await once(accountsOut, 'drain');
           if (copy.holders !== '' && !holdersCopy.write(copy.holders)) await Promise.race([once(holdersCopy, 'drain'), holdersLoaded]);
-          options.onProgress?.(rowsRead);
+          // (The last account line comes in a batch of its own, with no rows.)
+          if (read > 0) options.onProgress?.(rowsRead);
         }
         holdersCopy.end();
         await holdersLoaded;
         accountsOut.end();
         await accountsWritten;
-        await pipeline(createReadStream(accountsFile), client.query(copyFrom('copy import_accounts (account_id, name, first_line, primaries) from stdin')));
+        await pipeline(createReadStream(accountsFile), client.query(copyFrom('copy import_accounts (account_id, name, first_line, repeated, primaries) from stdin')));
       } catch (error) {
         // Ends the COPY (CopyFail) so the connection can roll the transaction back.
         if (!holdersCopy.writableFinished) holdersCopy.destroy(error as Error);
@@ -120,12 +121,18 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       options.onSaving?.();
       if (bad.size > 0) await client.query('insert into import_bad (account_id) select unnest($1::text[]) on conflict do nothing', [[...bad]]);
 
-      // Account-level rule: exactly one primary. Accounts with an invalid row are out already. The
-      // file's accounts carry their primaries (copy-batches.ts): a sum over them, not a pass over every holder.
+      // The file's accounts come one line per run of their rows (copy-batches.ts), with the run's
+      // primaries; those that may have had an earlier run are grouped, the others (nearly all) need not be.
+      await client.query(`create temp table import_repeated (account_id text collate "C" primary key) on commit drop`);
+      await client.query('insert into import_repeated select distinct account_id from import_accounts where repeated');
+      const oneRun = 'not exists (select 1 from import_repeated r where r.account_id = a.account_id)';
+      const valid = 'not exists (select 1 from import_bad b where b.account_id = a.account_id)';
+      // Account-level rule: exactly one primary. Accounts with an invalid row are out already.
       const wrong = (
         await client.query<{ account_id: string; primaries: number }>(
-          `select account_id, sum(primaries)::int as primaries from import_accounts
-           where account_id not in (select account_id from import_bad) group by account_id having sum(primaries) <> 1`,
+          `select account_id, primaries from import_accounts a where primaries <> 1 and ${oneRun} and ${valid}
+           union all
+           select account_id, sum(primaries)::int from import_accounts a where not ${oneRun} and ${valid} group by account_id having sum(primaries) <> 1`,
         )
       ).rows;
       for (const { account_id: accountId, primaries } of wrong) {
@@ -156,7 +163,9 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         (
           await client.query(
             `insert into accounts (id, name, imported_at)
-             select distinct on (account_id) account_id, name, $1 from import_accounts order by account_id, first_line
+             select account_id, name, $1::text from import_accounts a where ${oneRun}
+             union all
+             (select distinct on (account_id) account_id, name, $1::text from import_accounts a where not ${oneRun} order by account_id, first_line)
              ${noAccounts ? '' : 'on conflict (id) do update set name = excluded.name, imported_at = excluded.imported_at'}`,
             [nowIso],
           )

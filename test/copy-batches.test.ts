@@ -1,0 +1,64 @@
+import { describe, expect, it } from '@jest/globals';
+import { HOLDER_FIELDS, type ImportBatch } from '../src/core/import-batches.js';
+import { copyBatches } from '../src/store/postgres/copy-batches.js';
+
+// The rows of a PostgreSQL import as COPY text (src/store/postgres/copy-batches.ts). The import's
+// outcomes are compared with SQLite's in test/postgres.test.ts; this checks the account lines the
+// one-primary rule and the account names are read from.
+
+// Batches as the reader makes them: an account entry each time the account differs from the row before.
+function batchesOf(rows: { account: string; role: 'primary' | 'secondary'; first?: string }[], perBatch: number): ImportBatch[] {
+  const batches: ImportBatch[] = [];
+  let last = '';
+  rows.forEach((row, i) => {
+    if (i % perBatch === 0) batches.push({ holders: [], accounts: [], rejected: [], rowsRead: 0 });
+    const batch = batches[batches.length - 1]!;
+    const line = String(i + 2);
+    batch.holders.push(row.account, line, row.role, row.first ?? 'Al', 'Bee', '', '', '0', 'al bee');
+    if (row.account !== last) batch.accounts.push(row.account, `Name of ${row.account}`, line);
+    last = row.account;
+    batch.rowsRead++;
+  });
+  return batches;
+}
+
+async function accountLines(batches: ImportBatch[]): Promise<string[][]> {
+  let text = '';
+  for await (const batch of copyBatches(batches)) text += batch.copy.accounts;
+  return text.split('\n').filter((line) => line !== '').map((line) => line.split('\t'));
+}
+
+describe('COPY text of an import (PostgreSQL)', () => {
+  it('lists each run of an account once, with its primaries, across batches; a later run of an account is flagged', async () => {
+    const rows = [
+      ...Array.from({ length: 7 }, (_, i) => ({ account: 'R1', role: i === 5 ? ('primary' as const) : ('secondary' as const) })),
+      { account: 'S1', role: 'primary' as const },
+      { account: 'R1', role: 'primary' as const },
+    ];
+    expect(await accountLines(batchesOf(rows, 3))).toEqual([
+      ['R1', 'Name of R1', '2', 'f', '1'],
+      ['S1', 'Name of S1', '9', 'f', '1'],
+      ['R1', 'Name of R1', '10', 't', '1'],
+    ]);
+  });
+
+  it('flags every account seen before, whatever the order, and few that were not', async () => {
+    // 50,000 accounts; 10,000 of them come back later, in another order.
+    const ids = Array.from({ length: 50_000 }, (_, i) => `ACC-${(i * 7919) % 50_021}`);
+    const again = ids.filter((_, i) => i % 5 === 0).reverse();
+    const rows = [...ids, ...again].map((account) => ({ account, role: 'primary' as const }));
+    const lines = await accountLines(batchesOf(rows, 500));
+    expect(lines).toHaveLength(60_000);
+    const firsts = lines.slice(0, 50_000);
+    expect(lines.slice(50_000).every((line) => line[3] === 't')).toBe(true);
+    expect(firsts.filter((line) => line[3] === 't').length).toBeLessThan(50);
+  });
+
+  it('escapes backslashes, tabs and line breaks; no email is NULL', async () => {
+    const [batch] = batchesOf([{ account: 'A\\1', role: 'primary', first: 'Tab\there' }], 10);
+    let holders = '';
+    for await (const copy of copyBatches([batch!])) holders += copy.copy.holders;
+    expect(holders).toBe('A\\\\1\t2\tprimary\tTab\\there\tBee\t\\N\t\\N\t0\tal bee\n');
+    expect(holders.split('\t')).toHaveLength(HOLDER_FIELDS.length);
+  });
+});
