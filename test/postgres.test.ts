@@ -90,7 +90,7 @@ describePg('PostgreSQL store', () => {
     rows.push('S1,Ess,primary,Sa,Ess,sa@example.com,', 'S2,Ess Two,primary,Sb,Ess,sb@example.com,', 'S1,Ess,primary,Sc,Ess,sc@example.com,'); // 702-704: S1 has two
     rows.push('T1,Tee,secondary,Ta,Tee,ta@example.com,', 'U2,You Two,primary,Ua,You,ua@example.com,', 'T1,Tee Again,primary,Tb,Tee,tb@example.com,'); // 705-707: T1 has one
     for (let i = 0; i < 400; i++) rows.push(`U1,You,secondary,Ub${i},You,ub${i}@example.com,`); // 708-1107: none, across a batch
-    rows.push('V1,Vee,chief,Va,Vee,va@example.com,', 'V1,Vee,primary,Vb,Vee,vb@example.com,', 'W1,"Tab\tbed",primary,"Wa\\",Wee,wa@example.com,');
+    rows.push('V1,Vee,chief,Va,Vee,va@example.com,', 'V1,Vee,primary,Vb,Vee,vb@example.com,', 'W1,"Tab\tbed",primary,"Wa\\",Wee,wa@example.com,', 'X1,Ex,primary,Xa,Ex,xa@example.com,', 'X1,Ex,primary,Xb,Ex,xb@example.com,', 'X1,Ex,primary,Xc,Ex,xc@example.com,', 'Y1,Why,secondary,Ya,Why,ya@example.com,');
     const file = join(temp.dir, 'runs.csv');
     writeFileSync(file, `${rows.join('\n')}\n`);
     const clock = new TestClock();
@@ -122,7 +122,7 @@ describePg('PostgreSQL store', () => {
       }
     };
     const expected = JSON.parse((await runInProcess(['--db', sqlite, '--json', 'import', file], { clock })).stdout);
-    expect(expected.rejected.map((row: { line: number }) => row.line)).toEqual([704, 708, 1108]);
+    expect(expected.rejected.map((row: { line: number }) => row.line)).toEqual([704, 708, 1108, 1112, 1113, 1114]);
     // The built binary (rows written as COPY text on the worker thread) and in-process (on this one).
     for (const run of [() => runBinary(['--db', url, '--json', 'import', file]), () => runInProcess(['--db', url, '--json', 'import', file], { clock })]) {
       const refused = await run();

@@ -135,17 +135,30 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
            select account_id, sum(primaries)::int from import_accounts a where not ${oneRun} and ${valid} group by account_id having sum(primaries) <> 1`,
         )
       ).rows;
-      for (const { account_id: accountId, primaries } of wrong) {
-        if (primaries === 0) {
-          const { rows } = await client.query<{ line: number }>('select min(first_line) as line from import_accounts where account_id = $1', [accountId]);
-          rejected.push({ line: rows[0]!.line, reason: primaryRuleReason(accountId, 0) });
-        } else {
-          const { rows } = await client.query<{ position: number }>(`select position from holders where id > $1 and account_id = $2 and role = 'primary' order by position`, [lastId, accountId]);
-          const [first, ...extra] = rows.map((row) => row.position);
-          for (const line of extra) rejected.push({ line, reason: primaryRuleReason(accountId, primaries, first) });
-        }
-        await client.query('insert into import_bad (account_id) values ($1) on conflict do nothing', [accountId]);
+      // What to say of each: one statement per kind, not per account (a file may have thousands).
+      const none = wrong.filter((account) => account.primaries === 0).map((account) => account.account_id);
+      const many = new Map(wrong.filter((account) => account.primaries > 1).map((account) => [account.account_id, account.primaries]));
+      if (none.length > 0) {
+        const firstLines = await client.query<{ account_id: string; line: number }>(
+          'select account_id, min(first_line) as line from import_accounts join unnest($1::text[]) as w(account_id) using (account_id) group by account_id',
+          [none],
+        );
+        for (const { account_id: accountId, line } of firstLines.rows) rejected.push({ line, reason: primaryRuleReason(accountId, 0) });
       }
+      if (many.size > 0) {
+        const primaryLines = await client.query<{ account_id: string; position: number }>(
+          `select account_id, position from holders join unnest($2::text[]) as w(account_id) using (account_id)
+           where id > $1 and role = 'primary' order by account_id, position`,
+          [lastId, [...many.keys()]],
+        );
+        let first = 0;
+        primaryLines.rows.forEach(({ account_id: accountId, position }, i) => {
+          // The first primary of an account is kept as the one named; the others are refused.
+          if (i === 0 || primaryLines.rows[i - 1]!.account_id !== accountId) first = position;
+          else rejected.push({ line: position, reason: primaryRuleReason(accountId, many.get(accountId)!, first) });
+        });
+      }
+      if (wrong.length > 0) await client.query('insert into import_bad (account_id) select unnest($1::text[]) on conflict do nothing', [wrong.map((account) => account.account_id)]);
       rejected.sort((a, b) => a.line - b.line);
       if (rejected.length > 0 && !options.skipInvalid) throw new ImportRejectedError(rejected, rowsRead);
 
