@@ -11,7 +11,7 @@ function batchesOf(rows: { account: string; role: 'primary' | 'secondary'; first
   const batches: ImportBatch[] = [];
   let last = '';
   rows.forEach((row, i) => {
-    if (i % perBatch === 0) batches.push({ holders: [], accounts: [], rejected: [], rowsRead: 0 });
+    if (i % perBatch === 0) batches.push({ holders: [], accounts: [], rejected: [], rowsRead: 0, oddRuns: [] });
     const batch = batches[batches.length - 1]!;
     const line = String(i + 2);
     batch.holders.push(row.account, line, row.role, row.first ?? 'Al', 'Bee', '', '', '0', 'al bee');

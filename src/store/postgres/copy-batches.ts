@@ -95,7 +95,7 @@ export class CopyFormatter {
       holders += `${copyField(accountId)}\t${rows[at + 1]}\t${role}\t${copyField(rows[at + 3]!)}\t${copyField(rows[at + 4]!)}\t${nullable(rows[at + 5]!)}\t${nullable(rows[at + 6]!)}\t${rows[at + 7]}\t${copyField(rows[at + 8]!)}\n`;
     }
     if (next !== starts.length) throw new Error('import batch out of step: an account entry has no rows');
-    return { holders: [], accounts: [], rejected: batch.rejected, rowsRead: batch.rowsRead, copy: { holders, accounts, holderCount: rows.length / H } };
+    return { holders: [], accounts: [], rejected: batch.rejected, rowsRead: batch.rowsRead, oddRuns: batch.oddRuns, copy: { holders, accounts, holderCount: rows.length / H } };
   }
 
   /** The line of the run going on (the next row starts another, or the file ends), or ''. */
@@ -116,5 +116,5 @@ export async function* copyBatches(batches: AsyncIterable<ImportBatch> | Iterabl
   const formatter = new CopyFormatter();
   for await (const batch of batches) yield 'copy' in batch ? (batch as CopyReadyBatch) : formatter.format(batch);
   const last = formatter.end();
-  if (last !== '') yield { holders: [], accounts: [], rejected: [], rowsRead: 0, copy: { holders: '', accounts: last, holderCount: 0 } };
+  if (last !== '') yield { holders: [], accounts: [], rejected: [], rowsRead: 0, oddRuns: [], copy: { holders: '', accounts: last, holderCount: 0 } };
 }
