@@ -57,9 +57,11 @@ const vendorModules = {
 // child_process (with net and dgram), which commander loads for executable subcommands this CLI
 // has none of; crypto, which only issuing and checking a reset link uses; worker_threads, which
 // only the import and the full scan's store check use; net, whose isIP only checks the DNS servers
-// a mail lookup is told to use (its load pulls in streams and sockets). Each export becomes a function that
+// a mail lookup is told to use (its load pulls in streams and sockets); dns/promises (with c-ares),
+// which only the recipient mail check uses, not `--offline`; os and timers/promises, which only
+// the audit's user name, a mail lookup, temp files and waits for a busy store use. Each export becomes a function that
 // requires the module when called or constructed (the build fails if code imports a non-function).
-const LAZY_BUILTINS = ['child_process', 'crypto', 'net', 'worker_threads'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'dns/promises', 'net', 'os', 'timers/promises', 'worker_threads'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {

@@ -246,6 +246,12 @@ Exit codes: 0 ok · 1 problems found · 2 bad input · 3 store problem · 4 deli
     command.configureOutput({
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
+      // Asked of our outputs, not process.stdout (creating it costs ~10 ms of a start; see ui/io).
+      // Typed as a number, but undefined is what commander's own default gives off a terminal: 80 columns.
+      getOutHelpWidth: () => (io.stdout.isTTY ? io.stdout.columns : undefined) as number,
+      getErrHelpWidth: () => (io.stderr.isTTY ? io.stderr.columns : undefined) as number,
+      getOutHasColors: () => Boolean(io.stdout.isTTY && (io.stdout as { hasColors?: () => boolean }).hasColors?.()),
+      getErrHasColors: () => Boolean(io.stderr.isTTY && (io.stderr as { hasColors?: () => boolean }).hasColors?.()),
       // One line: what was wrong and where the usage is.
       outputError: (text, write) => write(`✖ ${text.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '')}. Run \`${path} --help\` for usage.\n`),
     });

@@ -22,7 +22,7 @@ export interface Prompter {
  */
 export async function terminalPrompter(io: IO): Promise<Prompter> {
   const { select, confirm, input } = await import('@inquirer/prompts');
-  const context = { input: io.stdin as NodeJS.ReadableStream, output: io.stderr as NodeJS.WritableStream, clearPromptOnDone: false };
+  const context = { input: io.stdin as NodeJS.ReadableStream, output: io.stderr.asStream?.() ?? (io.stderr as NodeJS.WritableStream), clearPromptOnDone: false };
   return {
     select: (message, choices) =>
       select(

@@ -23,7 +23,7 @@ export async function startSpinner(ctx: Pick<Context, 'io'>, text: string): Prom
   const columns = (stderr as { columns?: number }).columns;
   if (columns === undefined || !(columns > 0)) return silent;
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: stderr as NodeJS.WriteStream, discardStdin: false }).start();
+  const spinner = ora({ text, stream: (stderr.asStream?.() ?? stderr) as NodeJS.WriteStream, discardStdin: false }).start();
   return {
     live: true,
     update: (next, now = false) => {
