@@ -59,9 +59,10 @@ const vendorModules = {
 // only the import and the full scan's store check use; net, whose isIP only checks the DNS servers
 // a mail lookup is told to use (its load pulls in streams and sockets); dns/promises (with c-ares),
 // which only the recipient mail check uses, not `--offline`; os and timers/promises, which only
-// the audit's user name, a mail lookup, temp files and waits for a busy store use. Each export becomes a function that
+// the audit's user name, a mail lookup, temp files and waits for a busy store use; module (with
+// Node's ESM loader), which only finding better-sqlite3's folder needs. Each export becomes a function that
 // requires the module when called or constructed (the build fails if code imports a non-function).
-const LAZY_BUILTINS = ['child_process', 'crypto', 'dns/promises', 'net', 'os', 'timers/promises', 'worker_threads'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'dns/promises', 'module', 'net', 'os', 'timers/promises', 'worker_threads'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
