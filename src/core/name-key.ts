@@ -26,10 +26,15 @@ const SEPARATORS = /[\s\-'’.,]+/gu;
 // out (the whole name then takes the general path).
 const LATIN_FIRST = 0xc0;
 const LATIN_LAST = 0x24f;
-const LATIN_KEYS: (string | undefined)[] = [];
-for (let code = LATIN_FIRST; code <= LATIN_LAST; code++) {
-  const key = String.fromCharCode(code).normalize('NFD').replace(MARKS, '').toLowerCase().normalize('NFC');
-  LATIN_KEYS.push(/^[\x20-\x7e\u00c0-\u024f]*$/.test(key) ? key : undefined);
+// Made on first use: most starts never fold a non-ASCII name, and making it costs ~1 ms.
+let latinKeys: (string | undefined)[] | undefined;
+function makeLatinKeys(): (string | undefined)[] {
+  const keys: (string | undefined)[] = [];
+  for (let code = LATIN_FIRST; code <= LATIN_LAST; code++) {
+    const key = String.fromCharCode(code).normalize('NFD').replace(MARKS, '').toLowerCase().normalize('NFC');
+    keys.push(/^[\x20-\x7e\u00c0-\u024f]*$/.test(key) ? key : undefined);
+  }
+  return keys;
 }
 
 // The name folded a letter at a time, or null when it holds anything but printable ASCII and
@@ -40,7 +45,7 @@ function foldLatin(name: string): string | null {
   for (let i = 0; i < name.length; i++) {
     const code = name.charCodeAt(i);
     if (code >= 0x20 && code <= 0x7e) continue;
-    const key = code >= LATIN_FIRST && code <= LATIN_LAST ? LATIN_KEYS[code - LATIN_FIRST] : undefined;
+    const key = code >= LATIN_FIRST && code <= LATIN_LAST ? (latinKeys ??= makeLatinKeys())[code - LATIN_FIRST] : undefined;
     if (key === undefined) return null;
     out += name.slice(from, i) + key;
     from = i + 1;
