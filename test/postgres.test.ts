@@ -129,11 +129,11 @@ describePg('PostgreSQL store', () => {
       expect({ code: refused.code, json: JSON.parse(refused.stdout) }).toEqual({ code: 2, json: expected });
     }
     // --skip-invalid: into the empty store, then over it (every account replaced), then over it in-process.
-    for (const run of [
+    for (const [i, run] of [
       () => runBinary(['--db', url, '--json', 'import', file, '--skip-invalid']),
       () => runBinary(['--db', url, '--json', 'import', file, '--skip-invalid']),
       () => runInProcess(['--db', url, '--json', 'import', file, '--skip-invalid'], { clock }),
-    ]) {
+    ].entries()) {
       const sqliteRun = await runInProcess(['--db', sqlite, '--json', 'import', file, '--skip-invalid'], { clock });
       const postgresRun = await run();
       expect({ code: postgresRun.code, json: JSON.parse(postgresRun.stdout) }).toEqual({ code: sqliteRun.code, json: JSON.parse(sqliteRun.stdout) });
@@ -141,6 +141,15 @@ describePg('PostgreSQL store', () => {
       const { sqlite: fromSqlite, postgres: fromPostgres } = await stored();
       const withoutTimes = (data: typeof fromSqlite) => ({ holders: data.holders, accounts: (data.accounts as { imported_at: string }[]).map(({ imported_at: _, ...account }) => account) });
       expect(withoutTimes(fromPostgres)).toEqual(withoutTimes(fromSqlite));
+      if (i === 0) {
+        // Loaded into an empty store: frozen (pages all-visible, but those the skipped accounts' rows
+        // were deleted from) and with the planner's statistics.
+        const { rows } = await adminQuery(
+          `select relallvisible > 0 as frozen, exists (select 1 from pg_stats where tablename = 'holders') as analyzed from pg_class where oid = 'holders'::regclass`,
+          database,
+        );
+        expect(rows).toEqual([{ frozen: true, analyzed: true }]);
+      }
     }
     // The keys and indexes set aside for the load into the empty store are all back, as they were.
     expect(await schema()).toEqual(schemaBefore);
