@@ -42,7 +42,7 @@ describePg('PostgreSQL store', () => {
       const { sqlite, postgres } = await both(['diagnose', address]);
       expect({ address, code: postgres.code, json: JSON.parse(postgres.stdout) }).toEqual({ address, code: sqlite.code, json: JSON.parse(sqlite.stdout) });
     }
-    for (const args of [['conflicts'], ['conflicts', 'sam.rivera@example.com', 'jane.doe@example.com', 'bad@@x'], ['links'], ['company', 'show'], ['find', 'doe']]) {
+    for (const args of [['conflicts'], ['conflicts', 'sam.rivera@example.com', 'jane.doe@example.com', 'bad@@x'], ['conflicts', 'jane.doe@example.com', ' Jane.Doe@example.com', 'pat.brown@example.com', 'Pat.Brown@example.com'], ['links'], ['company', 'show'], ['find', 'doe']]) {
       const { sqlite, postgres } = await both(args);
       expect({ args, code: postgres.code, json: JSON.parse(postgres.stdout) }).toEqual({ args, code: sqlite.code, json: JSON.parse(sqlite.stdout) });
     }

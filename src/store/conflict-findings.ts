@@ -65,8 +65,11 @@ export interface ConflictQueries {
    * one holder, in one statement (the repeated keys never travel to JavaScript and back).
    */
   holdersOfRepeatedKeys(): Promise<{ checked: number; rows: SharedAddressRow[] }>;
-  /** Those of `keys` used by more than one holder. */
-  repeatedAmong(keys: readonly string[]): Promise<string[]>;
+  /**
+   * Every holder of those of `keys` used by more than one holder, ordered like holdersOfKeys (the
+   * check's probe and its details; on PostgreSQL one statement, so the repeated keys stay there).
+   */
+  holdersOfRepeatedAmong(keys: readonly string[]): Promise<SharedAddressRow[]>;
   /** Every holder of `keys`, ordered by key, account and position in the export. */
   holdersOfKeys(keys: readonly string[]): Promise<SharedAddressRow[]>;
   /** The stored Gmail keys that share an inbox with another stored key. */
@@ -109,9 +112,9 @@ export async function scanConflictsWith(queries: ConflictQueries, options: { adv
 
 /** The given keys, probed through the index in one query; look-alikes only when a Gmail address was given. */
 export async function checkConflictsWith(queries: ConflictQueries, keys: readonly string[], options: { advisories: boolean }): Promise<ConflictFindings> {
-  const repeated = keys.length === 0 ? [] : await queries.repeatedAmong(keys);
-  const findings = sortShared(repeated.length === 0 ? [] : await queries.holdersOfKeys(repeated));
+  const findings = sortShared(keys.length === 0 ? [] : await queries.holdersOfRepeatedAmong(keys));
+  if (!options.advisories) return { ...findings, advisories: [] };
   const inboxes = new Set(keys.map(gmailInbox).filter((inbox): inbox is string => inbox !== null));
-  const advisories = options.advisories && inboxes.size > 0 ? await lookAlikeAdvisories(queries, await queries.gmailKeysSharingAnInbox(), inboxes) : [];
+  const advisories = inboxes.size > 0 ? await lookAlikeAdvisories(queries, await queries.gmailKeysSharingAnInbox(), inboxes) : [];
   return { ...findings, advisories };
 }

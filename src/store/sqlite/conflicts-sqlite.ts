@@ -23,14 +23,15 @@ export function sqliteConflictQueries(sqlite: Database.Database): ConflictQuerie
         .all() as SharedAddressRow[];
       return { checked, rows };
     },
-    async repeatedAmong(keys) {
+    // Two statements: the repeated keys are few, and the detail query reads them by index.
+    async holdersOfRepeatedAmong(keys) {
       const { repeated } = sqlite
         .prepare(
           `select json_group_array(email_key) as repeated from (
              select email_key from holders where email_key in (select value from json_each(?)) group by email_key having count(*) > 1)`,
         )
         .get(JSON.stringify(keys)) as { repeated: string };
-      return JSON.parse(repeated) as string[];
+      return repeated === '[]' ? [] : this.holdersOfKeys(JSON.parse(repeated) as string[]);
     },
     async holdersOfKeys(keys) {
       return sqlite
