@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, constants, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoStore, NO_DNS_ENV, repoRoot, runBinary, tempDir, TestClock } from './helpers/cli.js';
 
 // Output that is not a terminal is written straight to its descriptor (src/ui/io.ts), not through
 // process.stdout. These runs give the real binary the descriptors scripts give it: a file, a pipe
-// someone made non-blocking with a slow reader, a reader that stops early, and /dev/null.
+// opened non-blocking with a slow reader, a reader that stops early, and /dev/null.
 describe('output to a file, a pipe and /dev/null', () => {
   const temp = tempDir();
   let db: string;
@@ -34,14 +35,26 @@ describe('output to a file, a pipe and /dev/null', () => {
     expect(readFileSync(out, 'utf8')).toBe(reference.stdout);
   });
 
-  it('writes it all through a non-blocking pipe whose reader is slow (a refused write falls back to the stream)', () => {
-    // python3 makes the pipe non-blocking, as a parent process sharing it may; the reader waits a
-    // second first, so the pipe fills and writes are refused (EAGAIN) until it drains.
-    const run = shell(
-      `python3 -c 'import fcntl, os, sys; fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK); os.execv(sys.argv[1], sys.argv[1:])' "$NODE" "$BIN" --db "$DB" conflicts --file "$LIST" --json | (sleep 1; cat)`,
-    );
-    expect(run.stderr).toBe('');
-    expect(checked(run.stdout).invalid).toHaveLength(LINES);
+  it('writes it all through a non-blocking pipe whose reader is slow (a refused write falls back to the stream)', async () => {
+    // A named pipe whose write end is opened non-blocking, as a parent process sharing it may
+    // leave it; the reader (cat) starts a second late, so the pipe fills and writes are refused
+    // (EAGAIN) until it drains. Our own read end is only there so the write end can be opened.
+    const fifo = join(temp.dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const ours = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writeEnd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    const received = join(temp.dir, 'received.json');
+    const reader = spawn('sh', ['-c', 'sleep 1; cat "$FIFO" > "$OUT"'], { env: { ...env, FIFO: fifo, OUT: received }, stdio: 'ignore' });
+    const tool = spawn(process.execPath, [bin, '--db', db, 'conflicts', '--file', list, '--json'], { env, stdio: ['ignore', writeEnd, 'pipe'] });
+    closeSync(writeEnd);
+    let stderr = '';
+    tool.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const [toolCode] = (await once(tool, 'close')) as [number];
+    closeSync(ours);
+    await once(reader, 'close');
+    expect(stderr).toBe('');
+    expect(toolCode).toBe(1);
+    expect(checked(readFileSync(received, 'utf8')).invalid).toHaveLength(LINES);
   });
 
   it('stops quietly when the reader goes away, with the command\'s own exit code', () => {
