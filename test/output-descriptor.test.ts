@@ -45,13 +45,16 @@ describe('output to a file, a pipe and /dev/null', () => {
     const writeEnd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
     const received = join(temp.dir, 'received.json');
     const reader = spawn('sh', ['-c', 'sleep 1; cat "$FIFO" > "$OUT"'], { env: { ...env, FIFO: fifo, OUT: received }, stdio: 'ignore' });
+    // Listened for at once: the reader may end before the tool's end is handled.
+    const readerClosed = once(reader, 'close');
     const tool = spawn(process.execPath, [bin, '--db', db, 'conflicts', '--file', list, '--json'], { env, stdio: ['ignore', writeEnd, 'pipe'] });
+    const toolClosed = once(tool, 'close');
     closeSync(writeEnd);
     let stderr = '';
     tool.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const [toolCode] = (await once(tool, 'close')) as [number];
+    const [toolCode] = (await toolClosed) as [number];
     closeSync(ours);
-    await once(reader, 'close');
+    await readerClosed;
     expect(stderr).toBe('');
     expect(toolCode).toBe(1);
     expect(checked(readFileSync(received, 'utf8')).invalid).toHaveLength(LINES);
