@@ -143,6 +143,19 @@ describe.each(engines)('on %s', (engine) => {
       expect(result.stdout).toContain('Imported 1 account with 1 holder');
     });
 
+    it('says a header with no rows after it imported nothing, instead of a tick for 0 accounts', async () => {
+      const before = await everything();
+      const result = await importText(`${HEADER}\n\n`);
+      expect(result.code).toBe(0);
+      expect(result.stdout.trim()).toBe('! The file has a header but no rows after it: nothing was imported. Check that this is the whole accounts export.');
+      expect(result.stdout).not.toContain('✔');
+      const json = JSON.parse((await importText(HEADER, '--json')).stdout);
+      expect(json).toEqual({ imported: { accounts: 0, holders: 0 }, rejected: [] });
+      // Nothing in the store changed but the audit entries of the two imports.
+      const withoutAudit = (snapshot: unknown) => ({ ...(snapshot as Record<string, unknown>), audit: undefined });
+      expect(withoutAudit(await everything())).toEqual(withoutAudit(before));
+    });
+
     it.each([
       ['an empty file', '', /empty: expected a header row/],
       ['a header without required columns', 'account_id,email\nA1,a@b.co\n', /Line 1: the header lacks the columns account_name, role, first_name, last_name, login_access/],

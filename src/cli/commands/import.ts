@@ -76,6 +76,14 @@ export async function runImport(ctx: Context, file: string, options: { skipInval
     }
     const revoked = outcome.linksRevoked ?? 0;
     if (revoked > 0) lines.push(`${ctx.out.yellow('!')} ${revoked} valid reset link${revoked === 1 ? '' : 's'} stopped working: the address or login access ${revoked === 1 ? 'it was' : 'they were'} sent for changed (see enrollsy-help audit).`);
+    // A header and nothing else imports nothing: say so, rather than a tick for "0 accounts".
+    if (outcome.rowsRead === 0) {
+      return {
+        exitCode: 0,
+        json: { imported: outcome.imported, rejected: outcome.rejected },
+        text: `${ctx.out.yellow('!')} The file has a header but no rows after it: nothing was imported. Check that this is the whole accounts export.`,
+      };
+    }
     lines.push(`Next: enrollsy-help conflicts (find addresses used in two accounts), or enrollsy-help diagnose <email>.`);
     return { exitCode: skipped ? 1 : 0, json: { imported: outcome.imported, rejected: outcome.rejected, ...(revoked > 0 ? { linksRevoked: revoked } : {}) }, text: lines.join('\n') };
   } catch (error) {
