@@ -267,6 +267,23 @@ describe.each(engines)('on %s', (engine) => {
       expect(text.stdout).toContain('✖ superseded: account A1001; superseded at 10:12 UTC by a newer link issued for Jane Doe (only the newest link of a login works).');
     });
 
+    it('a link with a real token on another page than the company\'s reset page is refused, whatever its token says', async () => {
+      const jane = await issue('jane.doe@example.com');
+      const elsewhere = jane.link.replace(/^https:\/\/[^/]+/, 'https://reset.example.net');
+      const text = await verifyText(elsewhere);
+      expect(text.code).toBe(1);
+      expect(text.stdout).toMatch(/^✖ not the company's reset page: this link opens https:\/\/reset\.example\.net\/\S+, not https:\/\/\S+\. Tell the customer not to use it, and send a new link from here\.\n {2}The token in it alone: valid, account A1001; /);
+      expect(text.stdout).not.toContain('✔');
+      const json = await verify(elsewhere);
+      expect(json.code).toBe(1);
+      expect(json.json).toMatchObject({ status: 'valid', foreignPage: { linkPage: expect.stringMatching(/^https:\/\/reset\.example\.net\//) } });
+      // The company's own page, and the bare token, are vouched for as before.
+      expect((await verify(jane.link)).json).toMatchObject({ status: 'valid', foreignPage: null });
+      // After `--`: a token may start with "-" (1 in 64), which would read as an option.
+      const token = new URL(jane.link).searchParams.get('token')!;
+      expect((await run(['reset', 'verify', '--', token])).code).toBe(0);
+    });
+
     it('a valid link says until when, to whom, and what happened to its email', async () => {
       const jane = await issue('jane.doe@example.com');
       demo.clock.advance(30 * MINUTE);

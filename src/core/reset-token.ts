@@ -38,3 +38,20 @@ export function tokenFromLinkOrToken(value: string): string | null {
     return null;
   }
 }
+
+/**
+ * When `value` is a link whose page (origin and path) is not the company's reset page, the two
+ * pages; null for a bare token, a matching link, or no reset page set. A real token on another
+ * page means the link was copied or rewritten somewhere: it must not be used.
+ */
+export function foreignResetPage(value: string, resetUrl: string | null): { linkPage: string; resetPage: string } | null {
+  if (resetUrl === null || /^[A-Za-z0-9_-]{43}$/.test(value.trim())) return null;
+  try {
+    const link = new URL(value.trim());
+    const reset = new URL(resetUrl);
+    const page = (url: URL) => `${url.origin}${url.pathname}`;
+    return page(link) === page(reset) ? null : { linkPage: page(link), resetPage: page(reset) };
+  } catch {
+    return null;
+  }
+}

@@ -2,7 +2,7 @@ import { UsageError } from '../../core/errors.js';
 import { emailProblem, shortForMessage } from '../../core/email.js';
 import { explainLink } from '../../core/explain-link.js';
 import { resolveResetRecipient } from '../../core/reset-recipient.js';
-import { tokenFromLinkOrToken } from '../../core/reset-token.js';
+import { foreignResetPage, tokenFromLinkOrToken } from '../../core/reset-token.js';
 import type { CommandResult } from '../command-result.js';
 import type { Context } from '../context.js';
 import { mailGate } from '../recipient-mail.js';
@@ -45,6 +45,8 @@ export async function runResetVerify(ctx: Context, value: string): Promise<Comma
     const now = ctx.clock.now();
     const { status, link } = await store.verifyResetToken(token, now);
     const explanation = link === null ? 'no link with this token was issued from this store' : explainLink(link, now);
+    // Whatever its token, a link that opens another page than the company's reset page is not ours to vouch for.
+    const foreign = foreignResetPage(value, (await store.company()).resetUrl);
     const json = {
       status,
       accountId: link?.accountId ?? null,
@@ -55,6 +57,7 @@ export async function runResetVerify(ctx: Context, value: string): Promise<Comma
       revokedAt: link?.revokedAt ?? null,
       revokedReason: link?.revokedReason ?? null,
       explanation,
+      foreignPage: foreign,
     };
     const account = `account ${link?.accountId}`;
     const text = {
@@ -64,6 +67,11 @@ export async function runResetVerify(ctx: Context, value: string): Promise<Comma
       revoked: `${ctx.out.red('✖ revoked')}: ${account}; ${explanation}. Check the address on file (enrollsy-help diagnose <address>), then issue a new link to it.`,
       unknown: `${ctx.out.red('✖ unknown')}: ${explanation} (check the link was copied whole).`,
     }[status];
+    if (foreign !== null) {
+      const warning = `${ctx.out.red('✖ not the company\'s reset page')}: this link opens ${foreign.linkPage}, not ${foreign.resetPage}. Tell the customer not to use it, and send a new link from here.`;
+      const token = link === null ? `unknown (${explanation})` : `${status}, account ${link.accountId}; ${explanation}`;
+      return { exitCode: 1, json, text: `${warning}\n  The token in it alone: ${token}.` };
+    }
     return { exitCode: status === 'valid' ? 0 : 1, json, text };
   } finally {
     await store.close();
