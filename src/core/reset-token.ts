@@ -27,13 +27,16 @@ export function resetLinkFor(resetUrl: string, token: string): string {
   return url.toString();
 }
 
+// A token as issued: TOKEN_BYTES (32) random bytes in base64url, 43 characters.
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
 /** The token inside a reset link, or the argument itself when it is a bare token; null when neither. */
 export function tokenFromLinkOrToken(value: string): string | null {
   const trimmed = value.trim();
-  if (/^[A-Za-z0-9_-]{43}$/.test(trimmed)) return trimmed;
+  if (TOKEN.test(trimmed)) return trimmed;
   try {
     const token = new URL(trimmed).searchParams.get('token');
-    return token !== null && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
+    return token !== null && TOKEN.test(token) ? token : null;
   } catch {
     return null;
   }
@@ -45,7 +48,7 @@ export function tokenFromLinkOrToken(value: string): string | null {
  * page means the link was copied or rewritten somewhere: it must not be used.
  */
 export function foreignResetPage(value: string, resetUrl: string | null): { linkPage: string; resetPage: string } | null {
-  if (resetUrl === null || /^[A-Za-z0-9_-]{43}$/.test(value.trim())) return null;
+  if (resetUrl === null || TOKEN.test(value.trim())) return null;
   try {
     const link = new URL(value.trim());
     const reset = new URL(resetUrl);
