@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { shortForMessage } from '../../core/email.js';
 import { StoreError } from '../../core/errors.js';
 import type Database from 'better-sqlite3';
+import { MMAP_BYTES } from './open-sqlite.js';
 
 const QUICK_CHECK = 'quick_check(5)';
 
@@ -24,9 +25,10 @@ try {
   const Database = require(workerData.driver);
   // Readers never wait for writers in WAL mode; the timeout only covers opening.
   db = new Database(workerData.path, { fileMustExist: true, timeout: 5000 });
-  // No memory map here: the scan's connection maps the file already, and a second mapping
-  // would count the same pages twice in the process's resident memory.
-  db.pragma('mmap_size = 0');
+  // Mapped like the scan's connection: read() page by page here while the scan's thread takes
+  // page faults on its own mapping made the check ~50% slower (480 against 330 ms at 1M holders).
+  // The pages are the same page cache; resident memory counts them once per mapping.
+  db.pragma('mmap_size = ' + workerData.mmapBytes);
   parentPort.postMessage({ rows: db.pragma(workerData.pragma).map((row) => row.quick_check) });
 } catch (error) {
   parentPort.postMessage({ error: { message: String(error && error.message), code: error && error.code } });
@@ -44,7 +46,7 @@ export function checkIntactInBackground(absolutePath: string, shownPath: string)
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { driver, path: absolutePath, pragma: QUICK_CHECK },
+    workerData: { driver, path: absolutePath, pragma: QUICK_CHECK, mmapBytes: MMAP_BYTES },
     // The check is light on JavaScript: a small heap keeps the second thread's memory small.
     resourceLimits: { maxOldGenerationSizeMb: 64 },
   });

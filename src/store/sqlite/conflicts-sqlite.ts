@@ -9,29 +9,32 @@ import { gmailInboxSql, gmailKeyPredicate } from '../migrations.js';
 export function sqliteConflictQueries(sqlite: Database.Database): ConflictQueries {
   return {
     async holdersOfRepeatedKeys() {
-      // count(distinct) reads the covering index alone (~55 ms at 1M holders); the grouping
-      // below stays inside SQLite, so the repeated keys are never a JSON list to parse and bind.
+      // count(distinct) reads the covering index alone (~55 ms at 1M holders). The repeated keys
+      // come from repeated_keys, which triggers and the import keep exact (migration 0008), so the
+      // scan reads their holders by index instead of grouping every key; "cross join" keeps that
+      // order (the planner, without statistics, would rather walk the whole index).
       const { checked } = sqlite.prepare('select count(distinct email_key) as checked from holders').get() as { checked: number };
       const rows = sqlite
         .prepare(
-          `with repeated as (select email_key from holders where email_key is not null group by email_key having count(*) > 1)
-           select h.email_key, h.account_id, a.name, h.role, h.first_name, h.last_name, h.email
-           from repeated r join holders h on h.email_key = r.email_key join accounts a on a.id = h.account_id
+          `select h.email_key, h.account_id, a.name, h.role, h.first_name, h.last_name, h.email
+           from repeated_keys r cross join holders h on h.email_key = r.email_key join accounts a on a.id = h.account_id
            order by h.email_key, h.account_id, h.position`,
         )
         .raw()
         .all() as SharedAddressRow[];
       return { checked, rows };
     },
-    // Two statements: the repeated keys are few, and the detail query reads them by index.
+    // The given keys that repeated_keys holds, and their holders, in one statement.
     async holdersOfRepeatedAmong(keys) {
-      const { repeated } = sqlite
+      return sqlite
         .prepare(
-          `select json_group_array(email_key) as repeated from (
-             select email_key from holders where email_key in (select value from json_each(?)) group by email_key having count(*) > 1)`,
+          `select h.email_key, h.account_id, a.name, h.role, h.first_name, h.last_name, h.email
+           from repeated_keys r cross join holders h on h.email_key = r.email_key join accounts a on a.id = h.account_id
+           where r.email_key in (select value from json_each(?))
+           order by h.email_key, h.account_id, h.position`,
         )
-        .get(JSON.stringify(keys)) as { repeated: string };
-      return repeated === '[]' ? [] : this.holdersOfKeys(JSON.parse(repeated) as string[]);
+        .raw()
+        .all(JSON.stringify(keys)) as SharedAddressRow[];
     },
     async holdersOfKeys(keys) {
       return sqlite

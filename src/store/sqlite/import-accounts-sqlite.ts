@@ -4,6 +4,7 @@ import type { ImportOptions } from '../engine.js';
 import type { StoreSchema } from '../schema.js';
 import { ImportRejectedError, primaryRuleReason, unreadableAsUsage, type ImportOutcome, type RejectedRow } from '../import-outcome.js';
 import { finishImport } from '../finish-import.js';
+import { FILL_REPEATED_KEYS } from '../migrations.js';
 import { MMAP_BYTES } from './open-sqlite.js';
 import { rollbackJournalIfAlone } from './rollback-journal-if-alone.js';
 import type { SqliteEngine } from './sqlite-engine.js';
@@ -56,6 +57,11 @@ export async function importAccountsSqlite(store: SqliteEngine, batches: AsyncIt
           ? (sqlite.prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'holders' and sql is not null").all() as { name: string; sql: string }[])
           : [];
       for (const index of indexes) sqlite.exec(`drop index "${index.name}"`);
+      // The triggers that keep repeated_keys exact would probe holders at every row loaded: they
+      // are dropped for the load (in this transaction, like the indexes), re-created from their
+      // stored definitions, and the table is filled again from holders once the load is settled.
+      const triggers = sqlite.prepare("select name, sql from sqlite_master where type = 'trigger' and tbl_name = 'holders'").all() as { name: string; sql: string }[];
+      for (const trigger of triggers) sqlite.exec(`drop trigger "${trigger.name}"`);
       // Loading into indexed holders inserts all over the indexes: a larger page cache keeps their
       // pages at hand (bounded: 64 MiB). Without indexes the load only appends, and a small cache
       // does as well (no slower at 1M rows, 60 MB less resident memory).
@@ -140,6 +146,9 @@ export async function importAccountsSqlite(store: SqliteEngine, batches: AsyncIt
           )
           .run(nowIso).changes;
       }
+      for (const trigger of triggers) sqlite.exec(trigger.sql);
+      sqlite.exec('delete from repeated_keys');
+      sqlite.exec(FILL_REPEATED_KEYS);
       // R3: a replaced account may have lost an address or an access that a valid link was sent for.
       const withValidLinks = (
         sqlite
