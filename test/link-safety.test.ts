@@ -302,7 +302,8 @@ describe.each(engines)('on %s', (engine) => {
       sqlite.exec(`drop index reset_links_login;
       alter table reset_links drop column recipient_key; alter table reset_links drop column recipient_name;
       alter table reset_links drop column revoked_at; alter table reset_links drop column revoked_reason;
-      alter table audit_log drop column admin; alter table holders drop column name_key; alter table company drop column time_zone;`);
+      alter table audit_log drop column admin; alter table holders drop column name_key; alter table company drop column time_zone;
+      drop trigger holders_repeated_key_added; drop trigger holders_repeated_key_removed; drop trigger holders_repeated_key_changed; drop table repeated_keys;`);
       sqlite.pragma('user_version = 2');
       sqlite.close();
 

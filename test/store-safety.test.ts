@@ -133,6 +133,10 @@ describe('which SQLite files are stores', () => {
       expect(result.stderr).toContain('is an SQLite file but not an enrollsy-help store; it was left as it was');
       noStack(result);
     }
+    // With --json the findings are rendered while the check runs, but only the error is printed.
+    const json = await runBinary(['--db', db, 'conflicts', '--json']);
+    expect(json.code).toBe(3);
+    expect(Object.keys(JSON.parse(json.stdout))).toEqual(['error']);
     expect(readFileSync(db).equals(before)).toBe(true);
     expect(readdirSync(dir)).toEqual(['notes.db']);
   });

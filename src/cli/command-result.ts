@@ -10,4 +10,9 @@ export interface CommandResult {
    * it went). A function when rendering is costly, so --json runs never pay for it.
    */
   text: string | (() => string);
+  /**
+   * A check still running that must pass before anything is printed (it rejects with the error
+   * to report instead): the output is rendered meanwhile, and written only once it has passed.
+   */
+  gate?: Promise<void>;
 }

@@ -6,6 +6,7 @@ import { shortForMessage } from '../core/email.js';
 import { storeErrorFrom } from '../store/store-error-from.js';
 import type { IO } from '../ui/io.js';
 import { terminalText } from '../ui/terminal-text.js';
+import { isRawJson } from '../core/raw-json.js';
 import type { CommandResult } from './command-result.js';
 import type { Context, GlobalOptions, PrompterFactory } from './context.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -46,11 +47,12 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
       context = createContext(io, deps.clock, command.optsWithGlobals() as GlobalOptions, deps.prompter);
       const action = await load();
       const result = await action(context, ...(args.slice(0, -1) as A));
-      if (context.json) io.stdout.write(`${toJson(result.json, io)}\n`);
-      else {
-        const text = typeof result.text === 'function' ? result.text() : result.text;
-        if (text !== '') context.print(text);
-      }
+      // Heard now, awaited below: a failure while rendering must not leave the gate's unheard.
+      result.gate?.catch(() => {});
+      const output = context.json ? `${toJson(result.json, io)}\n` : typeof result.text === 'function' ? result.text() : result.text;
+      await result.gate;
+      if (context.json) io.stdout.write(output);
+      else if (output !== '') context.print(output);
       exitCode = result.exitCode;
     };
 
@@ -66,9 +68,21 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
 /** JSON indented for a person at a terminal, compact for a pipe (as `gh` does): a 1M-holder scan prints megabytes. */
 export function toJson(value: unknown, io: IO): string {
   // JSON.stringify escapes C0 controls but not C1 or bidi/zero-width ones; the \u form means the same.
-  const json = JSON.stringify(value, null, io.stdout.isTTY ? 2 : undefined);
+  const json = io.stdout.isTTY ? JSON.stringify(value, null, 2) : compactJson(value);
   // Testing first halves the cost for the usual document without any (a full scan prints ~5 MB).
   return JSON_UNSAFE.test(json) ? json.replace(JSON_UNSAFE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+}
+
+// Compact JSON; a top-level member that is already JSON text (RawJson) is spliced in as it is.
+function compactJson(value: unknown): string {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype || !Object.values(value).some(isRawJson)) return JSON.stringify(value);
+  const members: string[] = [];
+  for (const [name, member] of Object.entries(value)) {
+    const text = isRawJson(member) ? member.rawJson() : JSON.stringify(member);
+    // JSON.stringify leaves out members it cannot write (undefined, functions): so does this.
+    if (text !== undefined) members.push(`${JSON.stringify(name)}:${text}`);
+  }
+  return `{${members.join(',')}}`;
 }
 
 const JSON_UNSAFE = /[\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;

@@ -1,5 +1,7 @@
 import { gmailInbox, gmailLookAlikes } from '../core/gmail-inbox.js';
+import type { RawJson } from '../core/raw-json.js';
 import type { Role } from '../core/types.js';
+import type { EngineKind } from './engine.js';
 
 /** One account's holders of a shared address. */
 export interface ConflictAccount {
@@ -21,25 +23,83 @@ export interface LookAlikeAdvisory {
   addresses: SharedAddress[];
 }
 
+/**
+ * Shared addresses as the store found them: objects, or the JSON text the database wrote (SQLite's
+ * full scan builds its ~5 MB document in SQL, so --json prints it without ~30,000 objects being
+ * made, grouped and serialized first). Text, CSV and look-ups read `items`, parsed once.
+ */
+export class SharedAddressList implements RawJson {
+  #items: SharedAddress[] | undefined;
+  readonly #text: string | undefined;
+  /** How many addresses the list holds (known without parsing). */
+  readonly length: number;
+
+  private constructor(items: SharedAddress[] | undefined, text: string | undefined, length: number) {
+    this.#items = items;
+    this.#text = text;
+    this.length = length;
+  }
+
+  /** A list of objects already made. */
+  static of(items: SharedAddress[]): SharedAddressList {
+    return new SharedAddressList(items, undefined, items.length);
+  }
+
+  /** A list still in JSON text (an array of SharedAddress) of `length` addresses. */
+  static fromJson(text: string, length: number): SharedAddressList {
+    return new SharedAddressList(undefined, text, length);
+  }
+
+  /** The addresses as objects. */
+  get items(): SharedAddress[] {
+    this.#items ??= JSON.parse(this.#text ?? '[]') as SharedAddress[];
+    return this.#items;
+  }
+
+  rawJson(): string {
+    return this.#text ?? JSON.stringify(this.#items);
+  }
+
+  toJSON(): SharedAddress[] {
+    return this.items;
+  }
+}
+
 /** R1 conflicts (two or more accounts), same-account repeats (allowed) and look-alike advisories. */
 export interface ConflictFindings {
-  conflicts: SharedAddress[];
-  sharedWithinAccount: SharedAddress[];
+  conflicts: SharedAddressList;
+  sharedWithinAccount: SharedAddressList;
   advisories: LookAlikeAdvisory[];
 }
 
 /**
  * A holder row of a shared address, as both engines' detail queries return it (ordered by key,
- * account, position): [email_key, account_id, account_name, role, first_name, last_name, email].
- * Arrays, not objects: a full scan at 1M holders reads ~30,000 of them.
+ * account, position): [email_key, account_id, account_name, role, name, email], the name as
+ * holderNameSql makes it. Arrays, not objects: a check can read tens of thousands of them.
  */
-export type SharedAddressRow = [emailKey: string, accountId: string, accountName: string, role: Role, firstName: string, lastName: string, email: string];
+export type SharedAddressRow = [emailKey: string, accountId: string, accountName: string, role: Role, name: string, email: string];
+
+// What String.prototype.trim removes (WhiteSpace and LineTerminator): names trimmed in SQL come
+// out as JavaScript would trim them, on both engines.
+const TRIMMED = [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff];
+
+/**
+ * A holder's name as conflict findings show it, in SQL over holders `h`: first and last name
+ * joined by a space and trimmed, or "(no name)". The one definition: every detail query uses it.
+ */
+export function holderNameSql(engine: EngineKind): string {
+  const trimmed =
+    engine === 'postgres'
+      ? `btrim(h.first_name || ' ' || h.last_name, E'${TRIMMED.map((c) => `\\u${c.toString(16).padStart(4, '0')}`).join('')}')`
+      : `trim(h.first_name || ' ' || h.last_name, char(${TRIMMED.join(', ')}))`;
+  return `coalesce(nullif(${trimmed}, ''), '(no name)')`;
+}
 
 /** Groups ordered detail rows into addresses and their accounts (shared by both engines). */
 export function groupSharedAddresses(rows: readonly SharedAddressRow[]): SharedAddress[] {
   const found: SharedAddress[] = [];
   let current: SharedAddress | undefined;
-  for (const [emailKey, accountId, accountName, role, firstName, lastName, email] of rows) {
+  for (const [emailKey, accountId, accountName, role, name, email] of rows) {
     if (current?.normalizedEmail !== emailKey) {
       current = { normalizedEmail: emailKey, accounts: [] };
       found.push(current);
@@ -49,7 +109,7 @@ export function groupSharedAddresses(rows: readonly SharedAddressRow[]): SharedA
       account = { accountId, accountName, holders: [] };
       current.accounts.push(account);
     }
-    account.holders.push({ role, name: `${firstName} ${lastName}`.trim() || '(no name)', email });
+    account.holders.push({ role, name, email });
   }
   return found;
 }
@@ -61,10 +121,10 @@ export function groupSharedAddresses(rows: readonly SharedAddressRow[]): SharedA
  */
 export interface ConflictQueries {
   /**
-   * How many distinct addresses the store holds, and every holder of an address used by more than
-   * one holder, in one statement (the repeated keys never travel to JavaScript and back).
+   * How many distinct addresses the store holds, and every address used by more than one holder
+   * with its holders: in two or more accounts (conflicts) or in one (allowed).
    */
-  holdersOfRepeatedKeys(): Promise<{ checked: number; rows: SharedAddressRow[] }>;
+  repeatedAddresses(): Promise<{ checked: number } & Omit<ConflictFindings, 'advisories'>>;
   /**
    * Every holder of those of `keys` used by more than one holder, ordered like holdersOfKeys (the
    * check's probe and its details; on PostgreSQL one statement, so the repeated keys stay there).
@@ -76,11 +136,12 @@ export interface ConflictQueries {
   gmailKeysSharingAnInbox(): Promise<string[]>;
 }
 
-// R1 conflicts (two or more accounts) apart from addresses repeated within one account.
-function sortShared(rows: readonly SharedAddressRow[]): Omit<ConflictFindings, 'advisories'> {
-  const findings: Omit<ConflictFindings, 'advisories'> = { conflicts: [], sharedWithinAccount: [] };
-  for (const shared of groupSharedAddresses(rows)) (shared.accounts.length > 1 ? findings.conflicts : findings.sharedWithinAccount).push(shared);
-  return findings;
+/** Detail rows sorted into R1 conflicts (two or more accounts) and addresses repeated within one account. */
+export function sortShared(rows: readonly SharedAddressRow[]): Omit<ConflictFindings, 'advisories'> {
+  const conflicts: SharedAddress[] = [];
+  const sharedWithinAccount: SharedAddress[] = [];
+  for (const shared of groupSharedAddresses(rows)) (shared.accounts.length > 1 ? conflicts : sharedWithinAccount).push(shared);
+  return { conflicts: SharedAddressList.of(conflicts), sharedWithinAccount: SharedAddressList.of(sharedWithinAccount) };
 }
 
 // The look-alike groups among `gmailKeys` (restricted to `inboxes` when given) that span two or more accounts.
@@ -96,16 +157,10 @@ async function lookAlikeAdvisories(queries: ConflictQueries, gmailKeys: readonly
   return advisories.sort((x, y) => (x.inbox < y.inbox ? -1 : x.inbox > y.inbox ? 1 : 0));
 }
 
-/**
- * The whole store: the keys used more than once come from one pass over the (email_key,
- * account_id) index, joined to their holders in the same statement. Advisories read the Gmail
- * keys from their own small index.
- */
+/** The whole store: every repeated address with its holders; advisories read the Gmail keys from their own small index. */
 export async function scanConflictsWith(queries: ConflictQueries, options: { advisories: boolean }): Promise<ConflictFindings & { checked: number }> {
-  const { checked, rows } = await queries.holdersOfRepeatedKeys();
   return {
-    checked,
-    ...sortShared(rows),
+    ...(await queries.repeatedAddresses()),
     advisories: options.advisories ? await lookAlikeAdvisories(queries, await queries.gmailKeysSharingAnInbox()) : [],
   };
 }

@@ -81,8 +81,8 @@ function renderAdvisories(ctx: Context, advisories: readonly LookAlikeAdvisory[]
 
 function renderText(ctx: Context, checked: number, findings: ConflictFindings, invalid: InvalidLine[], source: AddressSource): string {
   const lines: string[] = [];
-  for (const conflict of findings.conflicts) lines.push(renderShared(ctx, conflict, ctx.out.red('✖')));
-  for (const shared of findings.sharedWithinAccount) lines.push(renderShared(ctx, shared, ctx.out.yellow('!')));
+  for (const conflict of findings.conflicts.items) lines.push(renderShared(ctx, conflict, ctx.out.red('✖')));
+  for (const shared of findings.sharedWithinAccount.items) lines.push(renderShared(ctx, shared, ctx.out.yellow('!')));
   for (const bad of invalid) lines.push(`${ctx.out.red('✖')} ${invalidLabel(bad, source)}: "${bad.value}" is not a well-formed address`);
   lines.push(...renderAdvisories(ctx, findings.advisories));
   const n = findings.conflicts.length;
@@ -100,7 +100,7 @@ function renderText(ctx: Context, checked: number, findings: ConflictFindings, i
 
 function renderCsv(findings: ConflictFindings): string {
   const rows = [csvRow(['normalized_email', 'account_id', 'account_name', 'role', 'name', 'email'])];
-  for (const conflict of findings.conflicts) {
+  for (const conflict of findings.conflicts.items) {
     for (const account of conflict.accounts) {
       for (const holder of account.holders) rows.push(csvRow([conflict.normalizedEmail, account.accountId, account.accountName, holder.role, holder.name, holder.email]));
     }
@@ -122,18 +122,18 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
     let checked: number;
     let findings: ConflictFindings;
     let invalid: InvalidLine[] = [];
+    let intact: Promise<void> | undefined;
     if (options.file === undefined && emails.length === 0) {
       spinner.update('Checking the store file and scanning it for addresses used in more than one account…');
       // A damaged page must not read as "no conflicts". The check runs beside the scan (SQLite:
-      // on a second thread) and its verdict comes before anything is shown.
-      const intact = store.checkIntegrity();
+      // on a second thread); the output is rendered meanwhile and printed only once it passed.
+      intact = store.checkIntegrity();
       try {
         ({ checked, ...findings } = await store.scanConflicts({ advisories: options.advisories !== false }));
       } catch (error) {
         await intact; // damage explains a failed scan best
         throw error;
       }
-      await intact;
     } else {
       let keys: string[];
       if (options.file !== undefined) {
@@ -155,6 +155,7 @@ export async function runConflicts(ctx: Context, emails: string[], options: Conf
     if (options.csv && invalid.length > 0) for (const bad of invalid) ctx.notice(`✖ ${invalidLabel(bad, source)}: "${bad.value}" is not a well-formed address`);
     return {
       exitCode,
+      gate: intact,
       json: { checked, conflicts: findings.conflicts, invalid, sharedWithinAccount: findings.sharedWithinAccount, advisories: findings.advisories },
       text: () => (options.csv ? renderCsv(findings) : renderText(ctx, checked, findings, invalid, source)),
     };

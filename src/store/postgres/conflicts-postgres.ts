@@ -1,16 +1,18 @@
 import { sql, type Kysely } from 'kysely';
-import type { ConflictQueries, SharedAddressRow } from '../conflict-findings.js';
+import { holderNameSql, sortShared, type ConflictQueries, type SharedAddressRow } from '../conflict-findings.js';
 import { gmailInboxSql, gmailKeyPredicate } from '../migrations.js';
 import type { StoreSchema } from '../schema.js';
 import type { Role } from '../../core/types.js';
 
-type DetailRow = { email_key: string; account_id: string; name: string; role: Role; first_name: string; last_name: string; email: string };
-const asArray = (row: DetailRow): SharedAddressRow => [row.email_key, row.account_id, row.name, row.role, row.first_name, row.last_name, row.email];
+type DetailRow = { email_key: string; account_id: string; account_name: string; role: Role; name: string; email: string };
+const asArray = (row: DetailRow): SharedAddressRow => [row.email_key, row.account_id, row.account_name, row.role, row.name, row.email];
+// The detail columns of DetailRow, over holders h and accounts a.
+const DETAIL = sql.raw(`h.email_key, h.account_id, a.name as account_name, h.role, ${holderNameSql('postgres')} as name, h.email`);
 
 /** The conflict queries on PostgreSQL: key lists travel as one text[] parameter. */
 export function postgresConflictQueries(db: Kysely<StoreSchema>): ConflictQueries {
   return {
-    async holdersOfRepeatedKeys() {
+    async repeatedAddresses() {
       // Grouped on the key index, not count(distinct), which sorts every key (~0.12 s against
       // ~0.6 s at 1M holders).
       const { rows: counted } = await sql<{ checked: number }>`
@@ -20,11 +22,11 @@ export function postgresConflictQueries(db: Kysely<StoreSchema>): ConflictQuerie
       // the whole index once per worker.
       const { rows } = await sql<DetailRow>`
         with repeated as materialized (select email_key from holders where email_key is not null group by email_key having count(*) > 1)
-        select h.email_key, h.account_id, a.name, h.role, h.first_name, h.last_name, h.email
+        select ${DETAIL}
         from repeated r cross join lateral (select * from holders h where h.email_key = r.email_key offset 0) h
         join accounts a on a.id = h.account_id
         order by h.email_key, h.account_id, h.position`.execute(db);
-      return { checked: counted[0]?.checked ?? 0, rows: rows.map(asArray) };
+      return { checked: counted[0]?.checked ?? 0, ...sortShared(rows.map(asArray)) };
     },
     // The keys are joined as rows (`join unnest`), not probed with `= any`: the planner then
     // merge-joins the sorted list with the key index in one pass (~0.2 s for 100,000 keys at 1M
@@ -40,7 +42,7 @@ export function postgresConflictQueries(db: Kysely<StoreSchema>): ConflictQuerie
         with repeated as materialized (
           select h.email_key from unnest(string_to_array(${unique.join('\n')}::text, E'\n')) as l(k) join holders h on h.email_key = l.k
           group by h.email_key having count(*) > 1)
-        select h.email_key, h.account_id, a.name, h.role, h.first_name, h.last_name, h.email
+        select ${DETAIL}
         from repeated r cross join lateral (select * from holders h where h.email_key = r.email_key offset 0) h
         join accounts a on a.id = h.account_id
         order by h.email_key, h.account_id, h.position`.execute(db);
@@ -48,7 +50,7 @@ export function postgresConflictQueries(db: Kysely<StoreSchema>): ConflictQuerie
     },
     async holdersOfKeys(keys) {
       const { rows } = await sql<DetailRow>`
-        select h.email_key, h.account_id, a.name, h.role, h.first_name, h.last_name, h.email
+        select ${DETAIL}
         from holders h join accounts a on a.id = h.account_id
         where h.email_key = any(${[...keys]}::text[])
         order by h.email_key, h.account_id, h.position`.execute(db);
