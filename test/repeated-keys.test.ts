@@ -194,6 +194,23 @@ describe('repeated_keys on SQLite', () => {
     expect(JSON.parse(scan.stdout).conflicts).toEqual([]);
   });
 
+  it('with a trigger dropped by hand the scan and the check group holders instead, and still find every conflict', async () => {
+    const db = freshStore('no-trigger');
+    const file = join(tmp.dir, 'no-trigger.csv');
+    writeFileSync(file, [HEADER, 'A1,One,primary,Ann,One,ann@x.example,', 'A2,Two,primary,Bo,Two,bo@x.example,'].join('\n'));
+    expect((await cli(db, ['import', file, '--json'])).code).toBe(0);
+    const sqlite = new Database(db);
+    sqlite.exec(`drop trigger holders_repeated_key_added;
+      insert into holders (account_id, position, role, first_name, last_name, email, email_key) values ('A2', 3, 'secondary', 'Cy', 'Two', 'ann@x.example', 'ann@x.example');`);
+    sqlite.close();
+    expect(repeatedSets(db)).toEqual({ kept: [], computed: ['ann@x.example'] });
+    const scan = JSON.parse((await cli(db, ['conflicts', '--json'])).stdout);
+    expect(scan.checked).toBe(2);
+    expect(scan.conflicts.map((c: { normalizedEmail: string }) => c.normalizedEmail)).toEqual(['ann@x.example']);
+    const check = JSON.parse((await cli(db, ['conflicts', 'ann@x.example', '--json'])).stdout);
+    expect(check.conflicts.map((c: { normalizedEmail: string }) => c.normalizedEmail)).toEqual(['ann@x.example']);
+  });
+
   it('a store from before the table is given it, filled, when it is opened', async () => {
     const db = join(tmp.dir, 'v7.db');
     const sqlite = new Database(db);

@@ -166,9 +166,9 @@ export const migrations: Record<string, StoreMigration> = {
       const removed = (key: string) => `delete from repeated_keys where email_key = ${key} and ${holdersOf(key)} < 2;`;
       for (const statement of [
         'create table repeated_keys (email_key text primary key) without rowid',
-        `create trigger holders_repeated_key_added after insert on holders when new.email_key is not null begin ${added('new.email_key')} end`,
-        `create trigger holders_repeated_key_removed after delete on holders when old.email_key is not null begin ${removed('old.email_key')} end`,
-        `create trigger holders_repeated_key_changed after update of email_key on holders when old.email_key is not new.email_key begin ${removed('old.email_key')} ${added('new.email_key')} end`,
+        `create trigger ${REPEATED_KEY_TRIGGERS[0]} after insert on holders when new.email_key is not null begin ${added('new.email_key')} end`,
+        `create trigger ${REPEATED_KEY_TRIGGERS[1]} after delete on holders when old.email_key is not null begin ${removed('old.email_key')} end`,
+        `create trigger ${REPEATED_KEY_TRIGGERS[2]} after update of email_key on holders when old.email_key is not new.email_key begin ${removed('old.email_key')} ${added('new.email_key')} end`,
         FILL_REPEATED_KEYS,
       ]) {
         await sql.raw(statement).execute(db);
@@ -195,11 +195,14 @@ export function gmailInboxSql(engine: EngineKind): string {
   return `replace(substr(email_key, 1, ${engine === 'postgres' ? 'strpos' : 'instr'}(replace(email_key, '@', '+'), '+') - 1), '.', '')`;
 }
 
-/**
- * Fills repeated_keys (SQLite) from holders: every address used by two or more holders, whether in
- * one account or several (the scan tells those apart). The table must be empty first.
- */
-export const FILL_REPEATED_KEYS = 'insert into repeated_keys (email_key) select email_key from holders where email_key is not null group by email_key having count(*) > 1';
+/** What repeated_keys holds, grouped from holders: every address used by two or more holders, in one account or several. */
+export const REPEATED_KEYS_OF_HOLDERS = 'select email_key from holders where email_key is not null group by email_key having count(*) > 1';
+
+/** Fills repeated_keys (SQLite) from holders; the table must be empty first. */
+export const FILL_REPEATED_KEYS = `insert into repeated_keys (email_key) ${REPEATED_KEYS_OF_HOLDERS}`;
+
+/** The triggers on holders that keep repeated_keys exact (SQLite, migration 0008): added, removed, changed. */
+export const REPEATED_KEY_TRIGGERS = ['holders_repeated_key_added', 'holders_repeated_key_removed', 'holders_repeated_key_changed'] as const;
 
 /** The schema version this build writes: the number of migrations. */
 export const SCHEMA_VERSION = Object.keys(migrations).length;

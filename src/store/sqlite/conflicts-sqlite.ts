@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { holderNameSql, SharedAddressList, type ConflictQueries, type SharedAddressRow } from '../conflict-findings.js';
-import { gmailInboxSql, gmailKeyPredicate } from '../migrations.js';
+import { gmailInboxSql, gmailKeyPredicate, REPEATED_KEY_TRIGGERS, REPEATED_KEYS_OF_HOLDERS } from '../migrations.js';
 
 const HOLDER_NAME = holderNameSql('sqlite');
 // The detail columns of SharedAddressRow, over holders h and accounts a.
@@ -11,11 +11,11 @@ const DETAIL = `h.email_key, h.account_id, a.name, h.role, ${HOLDER_NAME}, h.ema
 // The repeated keys come from repeated_keys, which triggers and the import keep exact (migration
 // 0008), so the scan reads their holders by index instead of grouping every key; "cross join"
 // keeps that order (without statistics the planner would rather walk the whole index).
-const REPEATED_AS_JSON = `
+const repeatedAsJson = (repeated: string) => `
   with by_account as (
     select h.email_key as email_key, h.account_id as account_id, a.name as account_name, count(*) as holders_n,
       json_group_array(json_object('role', h.role, 'name', ${HOLDER_NAME}, 'email', h.email) order by h.position) as holders
-    from repeated_keys r cross join holders h on h.email_key = r.email_key join accounts a on a.id = h.account_id
+    from ${repeated} r cross join holders h on h.email_key = r.email_key join accounts a on a.id = h.account_id
     group by h.email_key, h.account_id),
   by_address as (
     select email_key, count(*) as accounts, sum(holders_n) as holders_n,
@@ -28,6 +28,16 @@ const REPEATED_AS_JSON = `
     count(*) filter (where accounts = 1) as shared,
     coalesce(json_group_array(json(address) order by email_key) filter (where accounts = 1), '[]') as shared_json
   from by_address`;
+
+// Should a trigger that keeps repeated_keys exact be gone (the schema edited by hand), the
+// repeated keys are grouped from holders instead: slower, never stale.
+function repeatedKeysSource(sqlite: Database.Database): string {
+  const kept = sqlite
+    .prepare(`select count(*) from sqlite_master where type = 'trigger' and tbl_name = 'holders' and name in (${REPEATED_KEY_TRIGGERS.map((name) => `'${name}'`).join(', ')})`)
+    .pluck()
+    .get() as number;
+  return kept === REPEATED_KEY_TRIGGERS.length ? 'repeated_keys' : `(${REPEATED_KEYS_OF_HOLDERS})`;
+}
 
 /**
  * The conflict queries on SQLite, through better-sqlite3 directly (kysely prepares every
@@ -42,7 +52,7 @@ export function sqliteConflictQueries(sqlite: Database.Database): ConflictQuerie
       const { withAddress } = sqlite
         .prepare('select (select count(*) from holders) - (select count(*) from holders where email_key is null) as withAddress')
         .get() as { withAddress: number };
-      const found = sqlite.prepare(REPEATED_AS_JSON).get() as { surplus: number; conflicts: number; conflicts_json: string; shared: number; shared_json: string };
+      const found = sqlite.prepare(repeatedAsJson(repeatedKeysSource(sqlite))).get() as { surplus: number; conflicts: number; conflicts_json: string; shared: number; shared_json: string };
       return {
         checked: withAddress - found.surplus,
         conflicts: SharedAddressList.fromJson(found.conflicts_json, found.conflicts),
@@ -54,7 +64,7 @@ export function sqliteConflictQueries(sqlite: Database.Database): ConflictQuerie
       return sqlite
         .prepare(
           `select ${DETAIL}
-           from repeated_keys r cross join holders h on h.email_key = r.email_key join accounts a on a.id = h.account_id
+           from ${repeatedKeysSource(sqlite)} r cross join holders h on h.email_key = r.email_key join accounts a on a.id = h.account_id
            where r.email_key in (select value from json_each(?))
            order by h.email_key, h.account_id, h.position`,
         )
