@@ -155,6 +155,45 @@ describePg('PostgreSQL store', () => {
     expect(await schema()).toEqual(schemaBefore);
   });
 
+  it('an import into an empty store takes an account the filter of accounts seen wrongly calls repeated like any other (as SQLite does)', async () => {
+    // Into a store with no accounts, each account's first run is loaded straight into the accounts
+    // table and only the others go to import_accounts (route-account-lines.ts). FP1 and FP2 come
+    // after three accounts that set their three bits in the filter (test/copy-batches.test.ts
+    // checks that): their first runs are flagged as repeated, so they are in import_accounts only.
+    const header = 'account_id,account_name,role,first_name,last_name,email,login_access';
+    const rows = [header];
+    for (const id of ['K1477833', 'K1175736', 'K4414455', 'K8532679', 'K13116151', 'K7583204']) rows.push(`${id},Kay ${id},primary,Ka,Kay,${id.toLowerCase()}@example.com,`);
+    rows.push('FP1,Eff One,secondary,Fa,Eff,fa@example.com,', 'G1,Gee,secondary,Ga,Gee,ga@example.com,', 'G1,Gee,primary,Gb,Gee,gb@example.com,'); // 8-10
+    rows.push('FP1,Eff Again,primary,Fb,Eff,fb@example.com,', 'FP2,Eff Two,secondary,Fc,Eff,fc@example.com,', 'H1,Aitch,primary,Ha,Aitch,ha@example.com,'); // 11-13
+    rows.push('G1,Gee,secondary,Gc,Gee,gc@example.com,', 'FP2,Eff Two,secondary,Fd,Eff,fd@example.com,', 'H1,Aitch,primary,Hb,Aitch,hb@example.com,'); // 14-16
+    const file = join(temp.dir, 'false-positive.csv');
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const clock = new TestClock();
+    const sqlite = join(temp.dir, 'false-positive.db');
+    expect((await runInProcess(['--db', sqlite, 'init'], { clock })).code).toBe(0);
+    const expected = JSON.parse((await runInProcess(['--db', sqlite, '--json', 'import', file], { clock })).stdout);
+    // FP2 has no primary (its first line is 12); H1 has two.
+    expect(expected.rejected.map((row: { line: number }) => row.line)).toEqual([12, 16]);
+    const skipped = await runInProcess(['--db', sqlite, '--json', 'import', file, '--skip-invalid'], { clock });
+    const lite = new Database(sqlite, { readonly: true });
+    const query = { holders: 'select account_id, position, role, email_key from holders order by account_id, position', accounts: 'select id, name from accounts order by id' };
+    const fromSqlite = { holders: lite.prepare(query.holders).all(), accounts: lite.prepare(query.accounts).all() };
+    lite.close();
+    expect(fromSqlite.accounts).toContainEqual({ id: 'FP1', name: 'Eff One' });
+    for (const run of [(args: string[]) => runBinary(args), (args: string[]) => runInProcess(args, { clock })]) {
+      const database = await createTestDatabase();
+      const url = postgresUrl(database);
+      expect((await runBinary(['--db', url, 'init'])).code).toBe(0);
+      const refused = await run(['--db', url, '--json', 'import', file]);
+      expect({ code: refused.code, json: JSON.parse(refused.stdout) }).toEqual({ code: 2, json: expected });
+      expect((await adminQuery('select count(*)::int as n from accounts', database)).rows).toEqual([{ n: 0 }]);
+      const postgresRun = await run(['--db', url, '--json', 'import', file, '--skip-invalid']);
+      expect({ code: postgresRun.code, json: JSON.parse(postgresRun.stdout) }).toEqual({ code: skipped.code, json: JSON.parse(skipped.stdout) });
+      expect(JSON.parse(postgresRun.stdout).imported).toEqual({ accounts: 8, holders: 11 });
+      expect({ holders: (await adminQuery(query.holders, database)).rows, accounts: (await adminQuery(query.accounts, database)).rows }).toEqual(fromSqlite);
+    }
+  });
+
   it('twelve processes issuing resets for one login at once leave exactly one valid link', async () => {
     const url = await pgDemo(new TestClock(new Date()));
     const env = { ENROLLSY_OUTBOX: join(temp.dir, 'race-outbox') };

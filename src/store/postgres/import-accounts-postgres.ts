@@ -9,6 +9,7 @@ import type { ImportOptions } from '../engine.js';
 import { ImportRejectedError, primaryRuleReason, unreadableAsUsage, type ImportOutcome, type RejectedRow } from '../import-outcome.js';
 import { finishImport } from '../finish-import.js';
 import { copyBatches } from './copy-batches.js';
+import { routeAccountLines } from './route-account-lines.js';
 import type { PostgresEngine } from './postgres-engine.js';
 
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -65,6 +66,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       await client.query(`create temp table import_bad (account_id text collate "C" primary key) on commit drop`);
 
       const rejected: RejectedRow[] = [];
+      let copiedAccounts = 0;
       let rowsRead = 0;
       let holders = 0;
       const bad = new Set<string>();
@@ -78,6 +80,12 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         lastId === 0 &&
         (await client.query(`select 1 where not exists (select 1 from holders) and not exists (select 1 from pg_constraint where confrelid = 'holders'::regclass)`)).rowCount === 1;
       if (freeze) await client.query('truncate holders');
+      // Into a store with no accounts, each account's first run goes straight into the accounts
+      // table (by COPY, frozen: truncated here, no key refers to it now), the others to
+      // import_accounts (route-account-lines.ts).
+      const direct = noAccounts;
+      if (direct) await client.query('truncate accounts');
+      const nowIso = options.now.toISOString();
       const holdersCopy = client.query(copyFrom(`copy holders (${HOLDER_FIELDS.join(', ')}) from stdin${freeze ? ' with (freeze)' : ''}`));
       const holdersLoaded = finished(holdersCopy);
       // Awaited below; until then a failed COPY must not count as an unhandled rejection.
@@ -96,9 +104,13 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       }
       const spool = mkdtempSync(join(tmpdir(), 'enrollsy-import-'));
       try {
+        const runsFile = join(spool, 'runs.tsv');
+        const runsOut = createWriteStream(runsFile, { mode: 0o600 });
+        const runsWritten = finished(runsOut);
+        runsWritten.catch(() => undefined);
         const accountsFile = join(spool, 'accounts.tsv');
-        const accountsOut = createWriteStream(accountsFile, { mode: 0o600 });
-        const accountsWritten = finished(accountsOut);
+        const accountsOut = direct ? createWriteStream(accountsFile, { mode: 0o600 }) : null;
+        const accountsWritten = accountsOut ? finished(accountsOut) : Promise.resolve();
         accountsWritten.catch(() => undefined);
         for await (const { copy, rejected: rejectedRows, rowsRead: read } of copyBatches(readingSource())) {
           for (const row of rejectedRows) {
@@ -107,16 +119,26 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
           }
           holders += copy.holderCount;
           rowsRead += read;
-          if (copy.accounts !== '' && !accountsOut.write(copy.accounts)) await once(accountsOut, 'drain');
+          if (copy.accounts !== '') {
+            const routed = accountsOut ? routeAccountLines(copy.accounts, nowIso) : { accounts: '', runs: copy.accounts };
+            if (routed.accounts !== '' && !accountsOut!.write(routed.accounts)) await once(accountsOut!, 'drain');
+            if (routed.runs !== '' && !runsOut.write(routed.runs)) await once(runsOut, 'drain');
+          }
           if (copy.holders !== '' && !holdersCopy.write(copy.holders)) await Promise.race([once(holdersCopy, 'drain'), holdersLoaded]);
           // (The last account line comes in a batch of its own, with no rows.)
           if (read > 0) options.onProgress?.(rowsRead);
         }
         holdersCopy.end();
         await holdersLoaded;
-        accountsOut.end();
-        await accountsWritten;
-        await pipeline(createReadStream(accountsFile), client.query(copyFrom('copy import_accounts (account_id, name, first_line, repeated, primaries) from stdin')));
+        accountsOut?.end();
+        runsOut.end();
+        await Promise.all([accountsWritten, runsWritten]);
+        if (direct) {
+          const accountsCopy = client.query(copyFrom('copy accounts (id, name, imported_at) from stdin with (freeze)'));
+          await pipeline(createReadStream(accountsFile), accountsCopy);
+          copiedAccounts = accountsCopy.rowCount;
+        }
+        await pipeline(createReadStream(runsFile), client.query(copyFrom('copy import_accounts (account_id, name, first_line, repeated, primaries) from stdin')));
       } catch (error) {
         // Ends the COPY (CopyFail) so the connection can roll the transaction back.
         if (!holdersCopy.writableFinished) holdersCopy.destroy(error as Error);
@@ -132,16 +154,27 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
 
       // The file's accounts come one line per run of their rows (copy-batches.ts), with the run's
       // primaries; those that may have had an earlier run are grouped, the others (nearly all) need not be.
-      await client.query(`create temp table import_repeated (account_id text collate "C" primary key) on commit drop`);
-      await client.query('insert into import_repeated select distinct account_id from import_accounts where repeated');
+      // (stored: the account's first run went straight into the accounts table.)
+      await client.query(`create temp table import_repeated (account_id text collate "C" primary key, stored boolean not null default false) on commit drop`);
+      const repeatedAccounts = (await client.query('insert into import_repeated select distinct account_id from import_accounts where repeated')).rowCount ?? 0;
+      if (direct && repeatedAccounts > 0) await client.query('update import_repeated r set stored = true from accounts x where x.id = r.account_id');
       const oneRun = 'not exists (select 1 from import_repeated r where r.account_id = a.account_id)';
       const valid = 'not exists (select 1 from import_bad b where b.account_id = a.account_id)';
       // Account-level rule: exactly one primary. Accounts with an invalid row are out already.
+      // Straight into an empty store, a repeated account's first run is in import_accounts only if
+      // it did not have exactly one primary: otherwise it counts one.
       const wrong = (
         await client.query<{ account_id: string; primaries: number }>(
           `select account_id, primaries from import_accounts a where primaries <> 1 and ${oneRun} and ${valid}
            union all
-           select account_id, sum(primaries)::int from import_accounts a where not ${oneRun} and ${valid} group by account_id having sum(primaries) <> 1`,
+           ${
+             direct
+               ? `select account_id, primaries from (
+                    select r.account_id, (sum(a.primaries) + case when r.stored and count(*) filter (where not a.repeated) = 0 then 1 else 0 end)::int as primaries
+                    from import_repeated r join import_accounts a using (account_id) where ${valid} group by r.account_id, r.stored) t
+                  where primaries <> 1`
+               : `select account_id, sum(primaries)::int from import_accounts a where not ${oneRun} and ${valid} group by account_id having sum(primaries) <> 1`
+           }`,
         )
       ).rows;
       // What to say of each: one statement per kind, not per account (a file may have thousands).
@@ -175,23 +208,33 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       if (skippedAccounts > 0) {
         holders -= (await client.query('delete from holders where id > $1 and account_id in (select account_id from import_bad)', [lastId])).rowCount ?? 0;
         await client.query('delete from import_accounts where account_id in (select account_id from import_bad)');
+        if (direct) copiedAccounts -= (await client.query('delete from accounts where id in (select account_id from import_bad)')).rowCount ?? 0;
       }
       // Each account of the file replaces the stored one: its old holders go.
       if (lastId > 0) await client.query('delete from holders where id <= $1 and account_id in (select account_id from import_accounts)', [lastId]);
-      const nowIso = options.now.toISOString();
       // An account's name comes from its first row (the file may list it in several runs of rows).
-      // (With no accounts stored, none can conflict: a plain insert.)
-      const accounts =
-        (
+      let accounts = copiedAccounts;
+      if (direct) {
+        // Only an account whose first run the filter took for a later one (its rare false positive) is not in yet.
+        accounts += (
+          await client.query(
+            `insert into accounts (id, name, imported_at)
+             select distinct on (account_id) account_id, name, $1::text from import_accounts a join import_repeated r using (account_id) where not r.stored order by account_id, first_line`,
+            [nowIso],
+          )
+        ).rowCount ?? 0;
+      } else {
+        accounts = (
           await client.query(
             `insert into accounts (id, name, imported_at)
              select account_id, name, $1::text from import_accounts a where ${oneRun}
              union all
              (select distinct on (account_id) account_id, name, $1::text from import_accounts a where not ${oneRun} order by account_id, first_line)
-             ${noAccounts ? '' : 'on conflict (id) do update set name = excluded.name, imported_at = excluded.imported_at'}`,
+             on conflict (id) do update set name = excluded.name, imported_at = excluded.imported_at`,
             [nowIso],
           )
         ).rowCount ?? 0;
+      }
       // The holders' accounts exist now: run the deferred foreign-key checks, then (into an empty
       // store) build the indexes, which PostgreSQL refuses while checks are pending.
       await client.query('set constraints all immediate');
@@ -203,7 +246,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       // R3: a replaced account may have lost an address or an access that a valid link was sent for.
       const withValidLinks = (
         await client.query<{ account_id: string }>(
-          'select distinct account_id from reset_links where revoked_at is null and superseded_at is null and expires_at > $1 and account_id in (select account_id from import_accounts)',
+          `select distinct account_id from reset_links where revoked_at is null and superseded_at is null and expires_at > $1 and account_id in (${direct ? 'select id from accounts' : 'select account_id from import_accounts'})`,
           [nowIso],
         )
       ).rows.map((row) => row.account_id);

@@ -1,0 +1,26 @@
+import { describe, expect, it } from '@jest/globals';
+import { routeAccountLines } from '../src/store/postgres/route-account-lines.js';
+
+// How an import into a store with no accounts splits the account lines (copy-batches.ts) between
+// the accounts table and import_accounts (src/store/postgres/route-account-lines.ts).
+describe('account lines of an import into an empty store (PostgreSQL)', () => {
+  it('loads each first run into accounts, and keeps for the one-primary rule the later runs and the first runs without exactly one primary', () => {
+    const lines = [
+      'A1\tOne\t2\tf\t1',
+      'A2\tTab\\there\t3\tf\t0',
+      'A3\tBack\\\\slash\t4\tf\t2',
+      'A1\tOne again\t5\tt\t1',
+      'A4\tFour\t6\tt\t0',
+      'A5\tFive\t7\tf\t10',
+      'A6\tSix\t8\tf\t11',
+    ];
+    const { accounts, runs } = routeAccountLines(lines.map((line) => `${line}\n`).join(''), '2026-01-02T03:04:05.000Z');
+    const at = '2026-01-02T03:04:05.000Z';
+    expect(accounts).toBe(`A1\tOne\t${at}\nA2\tTab\\there\t${at}\nA3\tBack\\\\slash\t${at}\nA5\tFive\t${at}\nA6\tSix\t${at}\n`);
+    expect(runs).toBe(`${[lines[1], lines[2], lines[3], lines[4], lines[5], lines[6]].join('\n')}\n`);
+  });
+
+  it('no lines: nothing either way', () => {
+    expect(routeAccountLines('', 'x')).toEqual({ accounts: '', runs: '' });
+  });
+});
