@@ -239,7 +239,14 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       // store) build the indexes, which PostgreSQL refuses while checks are pending.
       await client.query('set constraints all immediate');
       for (const index of indexes) await client.query(index.indexdef);
+      // Adding a foreign key back checks every row with one query (PostgreSQL's own, serial). Both
+      // sides' keys are in indexes by now: merged in key order the check reads those alone (the rows
+      // are frozen: index-only), where the hash of every referenced key that the planner picks
+      // without statistics took 0.75 s of CPU at 1M holders against 0.2 s. For these statements only.
+      const hashJoins = constraints.length > 0 ? (await client.query<{ value: string }>("select current_setting('enable_hashjoin') as value")).rows[0]!.value : null;
+      if (hashJoins !== null) await client.query("select set_config('enable_hashjoin', 'off', true)");
       for (const key of [...constraints].reverse()) await client.query(`alter table ${key.relation} add constraint ${quoted(key.name)} ${key.definition}`);
+      if (hashJoins !== null) await client.query("select set_config('enable_hashjoin', $1, true)", [hashJoins]);
       // A store loaded from empty has no statistics on its holders: without them the commands that
       // follow (a conflict scan first of all) plan badly until autovacuum runs (2.8 s against 1.8 s).
       if (lastId === 0) await client.query('analyze holders');
