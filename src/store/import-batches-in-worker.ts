@@ -19,7 +19,7 @@ export function importWorkerPath(): string | null {
 // allocation rate (committing 40 → 62 MB at 2M rows with 6–8 MB live), so larger files cost more
 // memory. With these bounds peak RSS stayed at ~138–140 MB from 1M to 2M rows at about the same
 // CPU; the largest record the reader accepts (fields of up to 1M characters) still fits.
-// PostgreSQL's import (copyText) is left unbounded: its peak stays ~135 MB from 250k to 2M rows
+// PostgreSQL's import (copyText) is left unbounded: its peak stays within ~135–157 MB from 250k to 2M rows
 // already, and its load waits on this thread's CPU, which a smaller young generation adds to.
 const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
 
