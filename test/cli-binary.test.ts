@@ -128,24 +128,30 @@ describe.each(engines)('on %s', (engine) => {
       expect(broken.stderr).toMatch(/Line 2: unterminated quoted field/);
     });
 
-    it('records as large as the reader accepts fit in the parsing thread\'s bounded heap', async () => {
+    it('records as large as the reader accepts fit in the parsing thread\'s bounded heap; a larger one is refused in one line', async () => {
       const store = (await freshLocation(engine, dir, 'large-records', made)).db;
       expect((await runBinary(['--db', store, 'init'], { env })).code).toBe(0);
       const file = join(dir, 'large.csv');
-      // Fields just under the 1,000,000-character limit, two bytes each in UTF-8 and UTF-16.
-      const big = 'é'.repeat(999_000);
-      const rows = Array.from({ length: 3 }, (_, i) => [`L${i}`, 'Family', 'primary', big, big, `${big}@example.com`, big].join(','));
-      // And one record of 17 such fields (~34 MB in UTF-16), read whole before it is refused.
-      rows.push(['L3', 'Family', 'primary', ...Array.from({ length: 14 }, () => big)].join(','));
-      writeFileSync(file, ['account_id,account_name,role,first_name,last_name,email,login_access', ...rows, 'L9,Fine,primary,Jo,Fine,jo@example.com,'].join('\n'));
+      const header = 'account_id,account_name,role,first_name,last_name,email,login_access';
+      // Fields just under the 1,000,000-character limit, in a letter V8 stores two bytes to a character.
+      const big = 'ж'.repeat(999_000);
+      // Nine such fields: 9M characters, under the 10M a record may hold, read whole before it is refused.
+      const rows = [...Array.from({ length: 3 }, (_, i) => [`L${i}`, 'Family', 'primary', big, big, `${big}@example.com`, big].join(',')), ['L3', 'Family', 'primary', ...Array.from({ length: 9 }, () => big)].join(',')];
+      writeFileSync(file, [header, ...rows, 'L9,Fine,primary,Jo,Fine,jo@example.com,'].join('\n'));
       const result = await runBinary(['--db', store, 'import', file, '--skip-invalid', '--json'], { env });
       expect(result.code).toBe(1);
       const json = JSON.parse(result.stdout);
       expect(json.imported).toEqual({ accounts: 1, holders: 1 });
       expect(json.rejected.map((row: { line: number; reason: string }) => [row.line, row.reason])).toEqual([
         ...[2, 3, 4].map((line) => [line, 'first_name is longer than 200 characters']),
-        [5, expect.stringContaining('has 17 fields, the header has 7')],
+        [5, expect.stringContaining('has 12 fields, the header has 7')],
       ]);
+      // Eleven: longer than any record may be. The file is refused, nothing imported, no crash.
+      writeFileSync(file, [header, ['L3', 'Family', 'primary', ...Array.from({ length: 11 }, () => big)].join(','), 'L9,Fine,primary,Jo,Fine,jo@example.com,'].join('\n'));
+      const refused = await runBinary(['--db', store, 'import', file, '--json'], { env });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/^✖ Line 2: the record on line 2 is longer than 10,000,000 characters: is this a CSV export\? Nothing was imported\.\n$/);
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     });
   });
 });

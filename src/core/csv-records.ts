@@ -39,8 +39,20 @@ const AFTER_CR = 5; // a CR ended a line; swallow a following LF so CRLF counts 
 export const MAX_FIELD_CHARS = 1_000_000;
 /** Most fields accepted in one record. */
 export const MAX_FIELDS = 10_000;
+/**
+ * Longest record accepted, its fields together: a record is held whole while it is read, and the
+ * import reads on a thread with a bounded heap (import-batches-in-worker.ts).
+ */
+export const MAX_RECORD_CHARS = 10_000_000;
 
 const FIX_QUOTES = 'put the whole field in double quotes and write each " inside it as ""';
+
+// The characters of a record's finished fields (checked once per chunk, while a record is open).
+function charsOf(fields: readonly string[]): number {
+  let chars = 0;
+  for (const field of fields) chars += field.length;
+  return chars;
+}
 
 /** Incremental RFC 4180 state machine; state lives in fields so a chunk can end anywhere. */
 class CsvParser {
@@ -211,6 +223,8 @@ class CsvParser {
       this.fail(`field ${fields.length + 1} of the record on line ${recordLine} is longer than ${formatCount(MAX_FIELD_CHARS)} characters: is a closing " missing?`, recordLine);
     } else if (!this.error && fields.length > MAX_FIELDS) {
       this.fail(`the record on line ${recordLine} has more than ${formatCount(MAX_FIELDS)} fields: is this a CSV export?`, recordLine);
+    } else if (!this.error && fields.length > 0 && charsOf(fields) + partial.length > MAX_RECORD_CHARS) {
+      this.fail(`the record on line ${recordLine} is longer than ${formatCount(MAX_RECORD_CHARS)} characters: is this a CSV export?`, recordLine);
     }
   }
 

@@ -49,7 +49,8 @@ export class ImportFileError extends Error {
 }
 
 function fileError(line: number, reason: string): ImportFileError {
-  return new ImportFileError(`Line ${line}: ${reason}. Nothing was imported.`, line, reason);
+  // A reason may end with its own question ("is this a CSV export?"): no full stop after it.
+  return new ImportFileError(`Line ${line}: ${reason}${reason.endsWith('?') ? '' : '.'} Nothing was imported.`, line, reason);
 }
 
 // Small batches keep both threads busy: the main thread starts inserting sooner and waits less.

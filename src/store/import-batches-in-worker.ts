@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { UsageError } from '../core/errors.js';
 import { ImportFileError, type ImportBatch } from '../core/import-batches.js';
 import { packageRoot } from '../core/package-root.js';
 import type { ImportWorkerMessage } from './import-worker.js';
@@ -18,7 +19,8 @@ export function importWorkerPath(): string | null {
 // The parsing thread's heap, bounded: left alone, V8 let it grow with the run under the high
 // allocation rate (committing 40 → 62 MB at 2M rows with 6–8 MB live), so larger files cost more
 // memory. With these bounds peak RSS stayed at ~138–140 MB from 1M to 2M rows at about the same
-// CPU; the largest record the reader accepts (fields of up to 1M characters) still fits.
+// CPU. The reader holds one record whole, up to MAX_RECORD_CHARS (10M characters, 20 MB at
+// most): that fits, and a file that exhausts the heap anyway is refused as unreadable below.
 // PostgreSQL's import (copyText) is left unbounded: its peak stays within ~135–157 MB from 250k to 2M rows
 // already, and its load waits on this thread's CPU, which a smaller young generation adds to.
 const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
@@ -40,7 +42,10 @@ export async function* importBatchesInWorker(workerPath: string, path: string, o
     wake?.();
   });
   worker.on('error', (error) => {
-    failure = error;
+    failure =
+      (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? new UsageError(`The file could not be read within the import's memory bound (${WORKER_HEAP.maxOldGenerationSizeMb} MB for reading): no export row needs that much. Check that it is the accounts export, saved as CSV.`)
+        : error;
     wake?.();
   });
   worker.on('exit', (code) => {
