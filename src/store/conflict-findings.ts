@@ -1,7 +1,6 @@
 import { gmailInbox, gmailLookAlikes } from '../core/gmail-inbox.js';
 import type { RawJson } from '../core/raw-json.js';
 import type { Role } from '../core/types.js';
-import type { EngineKind } from './engine.js';
 
 /** One account's holders of a shared address. */
 export interface ConflictAccount {
@@ -74,26 +73,10 @@ export interface ConflictFindings {
 
 /**
  * A holder row of a shared address, as both engines' detail queries return it (ordered by key,
- * account, position): [email_key, account_id, account_name, role, name, email], the name as
- * holderNameSql makes it. Arrays, not objects: a check can read tens of thousands of them.
+ * account, position): [email_key, account_id, account_name, role, name, email], the name by
+ * holderName's rule. Arrays, not objects: a check can read tens of thousands of them.
  */
 export type SharedAddressRow = [emailKey: string, accountId: string, accountName: string, role: Role, name: string, email: string];
-
-// What String.prototype.trim removes (WhiteSpace and LineTerminator): names trimmed in SQL come
-// out as JavaScript would trim them, on both engines.
-const TRIMMED = [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff];
-
-/**
- * A holder's name as conflict findings show it, in SQL over holders `h`: first and last name
- * joined by a space and trimmed, or "(no name)". The one definition: every detail query uses it.
- */
-export function holderNameSql(engine: EngineKind): string {
-  const trimmed =
-    engine === 'postgres'
-      ? `btrim(h.first_name || ' ' || h.last_name, E'${TRIMMED.map((c) => `\\u${c.toString(16).padStart(4, '0')}`).join('')}')`
-      : `trim(h.first_name || ' ' || h.last_name, char(${TRIMMED.join(', ')}))`;
-  return `coalesce(nullif(${trimmed}, ''), '(no name)')`;
-}
 
 /** Groups ordered detail rows into addresses and their accounts (shared by both engines). */
 export function groupSharedAddresses(rows: readonly SharedAddressRow[]): SharedAddress[] {
@@ -140,7 +123,11 @@ export interface ConflictQueries {
 export function sortShared(rows: readonly SharedAddressRow[]): Omit<ConflictFindings, 'advisories'> {
   const conflicts: SharedAddress[] = [];
   const sharedWithinAccount: SharedAddress[] = [];
-  for (const shared of groupSharedAddresses(rows)) (shared.accounts.length > 1 ? conflicts : sharedWithinAccount).push(shared);
+  for (const shared of groupSharedAddresses(rows)) {
+    if (shared.accounts.length > 1) conflicts.push(shared);
+    // One holder left (a stale repeated_keys row, or the others' account gone): not shared.
+    else if (shared.accounts[0]!.holders.length > 1) sharedWithinAccount.push(shared);
+  }
   return { conflicts: SharedAddressList.of(conflicts), sharedWithinAccount: SharedAddressList.of(sharedWithinAccount) };
 }
 

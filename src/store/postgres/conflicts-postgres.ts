@@ -1,13 +1,16 @@
 import { sql, type Kysely } from 'kysely';
-import { holderNameSql, sortShared, type ConflictQueries, type SharedAddressRow } from '../conflict-findings.js';
+import { holderName } from '../../core/holder-name.js';
+import { sortShared, type ConflictQueries, type SharedAddressRow } from '../conflict-findings.js';
 import { gmailInboxSql, gmailKeyPredicate } from '../migrations.js';
 import type { StoreSchema } from '../schema.js';
 import type { Role } from '../../core/types.js';
 
-type DetailRow = { email_key: string; account_id: string; account_name: string; role: Role; name: string; email: string };
-const asArray = (row: DetailRow): SharedAddressRow => [row.email_key, row.account_id, row.account_name, row.role, row.name, row.email];
+type DetailRow = { email_key: string; account_id: string; account_name: string; role: Role; first_name: string; last_name: string; email: string };
+// Names are made here, not in SQL: the trim rule's Unicode spaces written as E'\u…' escapes would
+// fail on a database whose encoding is not UTF8.
+const asArray = (row: DetailRow): SharedAddressRow => [row.email_key, row.account_id, row.account_name, row.role, holderName(row.first_name, row.last_name), row.email];
 // The detail columns of DetailRow, over holders h and accounts a.
-const DETAIL = sql.raw(`h.email_key, h.account_id, a.name as account_name, h.role, ${holderNameSql('postgres')} as name, h.email`);
+const DETAIL = sql.raw('h.email_key, h.account_id, a.name as account_name, h.role, h.first_name, h.last_name, h.email');
 
 /** The conflict queries on PostgreSQL: key lists travel as one text[] parameter. */
 export function postgresConflictQueries(db: Kysely<StoreSchema>): ConflictQueries {

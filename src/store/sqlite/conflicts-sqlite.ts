@@ -1,32 +1,45 @@
 import type Database from 'better-sqlite3';
-import { holderNameSql, SharedAddressList, type ConflictQueries, type SharedAddressRow } from '../conflict-findings.js';
+import { SharedAddressList, type ConflictQueries, type SharedAddressRow } from '../conflict-findings.js';
 import { gmailInboxSql, gmailKeyPredicate, REPEATED_KEY_TRIGGERS, REPEATED_KEYS_OF_HOLDERS } from '../migrations.js';
 
-const HOLDER_NAME = holderNameSql('sqlite');
-// The detail columns of SharedAddressRow, over holders h and accounts a.
-const DETAIL = `h.email_key, h.account_id, a.name, h.role, ${HOLDER_NAME}, h.email`;
+// What String.prototype.trim removes (WhiteSpace and LineTerminator), as SQLite's trim() is told.
+const TRIMMED = [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff];
+
+/** holderName's rule (src/core/holder-name.ts) in SQLite's SQL, over holders `h`: the scan writes names in SQL. */
+export const HOLDER_NAME_SQL = `coalesce(nullif(trim(h.first_name || ' ' || h.last_name, char(${TRIMMED.join(', ')})), ''), '(no name)')`;
+
+// The detail columns of SharedAddressRow, over holders h and accounts a. Text by cast: a value
+// stored by hand as a BLOB would otherwise reach JSON as a Buffer, or fail json_object.
+const DETAIL = `cast(h.email_key as text), cast(h.account_id as text), cast(a.name as text), h.role, ${HOLDER_NAME_SQL}, cast(h.email as text)`;
 
 // Every repeated address as one JSON document per kind, built by SQLite: holders in file order
 // within their account, accounts by id, addresses by key, as groupSharedAddresses orders them.
 // The repeated keys come from repeated_keys, which triggers and the import keep exact (migration
 // 0008), so the scan reads their holders by index instead of grouping every key; "cross join"
 // keeps that order (without statistics the planner would rather walk the whole index).
+// One statement, so the count of distinct addresses (the holders with an address, less the
+// surplus holders of the repeated ones; count(*) reads only page headers) and the lists come
+// from one snapshot. Holders whose account is gone (written with foreign keys off) count, but
+// are not listed; an address left with one listed holder is not shared.
 const repeatedAsJson = (repeated: string) => `
   with by_account as (
     select h.email_key as email_key, h.account_id as account_id, a.name as account_name, count(*) as holders_n,
-      json_group_array(json_object('role', h.role, 'name', ${HOLDER_NAME}, 'email', h.email) order by h.position) as holders
-    from ${repeated} r cross join holders h on h.email_key = r.email_key join accounts a on a.id = h.account_id
+      json_group_array(json_object('role', h.role, 'name', ${HOLDER_NAME_SQL}, 'email', cast(h.email as text)) order by h.position) as holders
+    from ${repeated} r cross join holders h on h.email_key = r.email_key left join accounts a on a.id = h.account_id
     group by h.email_key, h.account_id),
   by_address as (
-    select email_key, count(*) as accounts, sum(holders_n) as holders_n,
-      json_object('normalizedEmail', email_key, 'accounts',
-        json_group_array(json_object('accountId', account_id, 'accountName', account_name, 'holders', json(holders)) order by account_id)) as address
+    select email_key, sum(holders_n) as holders_n,
+      count(*) filter (where account_name is not null) as accounts,
+      sum(holders_n) filter (where account_name is not null) as listed_n,
+      json_object('normalizedEmail', cast(email_key as text), 'accounts',
+        json_group_array(json_object('accountId', cast(account_id as text), 'accountName', cast(account_name as text), 'holders', json(holders)) order by account_id)
+          filter (where account_name is not null)) as address
     from by_account group by email_key)
-  select coalesce(sum(holders_n) - count(*), 0) as surplus,
+  select (select count(*) from holders) - (select count(*) from holders where email_key is null) - coalesce(sum(holders_n) - count(*), 0) as checked,
     count(*) filter (where accounts > 1) as conflicts,
     coalesce(json_group_array(json(address) order by email_key) filter (where accounts > 1), '[]') as conflicts_json,
-    count(*) filter (where accounts = 1) as shared,
-    coalesce(json_group_array(json(address) order by email_key) filter (where accounts = 1), '[]') as shared_json
+    count(*) filter (where accounts = 1 and listed_n > 1) as shared,
+    coalesce(json_group_array(json(address) order by email_key) filter (where accounts = 1 and listed_n > 1), '[]') as shared_json
   from by_address`;
 
 // Should a trigger that keeps repeated_keys exact be gone (the schema edited by hand), the
@@ -46,15 +59,9 @@ function repeatedKeysSource(sqlite: Database.Database): string {
 export function sqliteConflictQueries(sqlite: Database.Database): ConflictQueries {
   return {
     async repeatedAddresses() {
-      // Distinct addresses without count(distinct) (~60 ms of index reading at 1M holders): the
-      // holders with an address, less the surplus holders of the repeated ones. count(*) reads
-      // only page headers, and the holders without an address are one range of the key index.
-      const { withAddress } = sqlite
-        .prepare('select (select count(*) from holders) - (select count(*) from holders where email_key is null) as withAddress')
-        .get() as { withAddress: number };
-      const found = sqlite.prepare(repeatedAsJson(repeatedKeysSource(sqlite))).get() as { surplus: number; conflicts: number; conflicts_json: string; shared: number; shared_json: string };
+      const found = sqlite.prepare(repeatedAsJson(repeatedKeysSource(sqlite))).get() as { checked: number; conflicts: number; conflicts_json: string; shared: number; shared_json: string };
       return {
-        checked: withAddress - found.surplus,
+        checked: found.checked,
         conflicts: SharedAddressList.fromJson(found.conflicts_json, found.conflicts),
         sharedWithinAccount: SharedAddressList.fromJson(found.shared_json, found.shared),
       };
