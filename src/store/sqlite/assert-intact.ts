@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { shortForMessage } from '../../core/email.js';
 import { StoreError } from '../../core/errors.js';
 import type Database from 'better-sqlite3';
-import { MMAP_BYTES } from './open-sqlite.js';
+import { MMAP_BYTES } from './mmap-bytes.js';
 
 const QUICK_CHECK = 'quick_check(5)';
 

@@ -5,7 +5,7 @@ import type { StoreSchema } from '../schema.js';
 import { ImportRejectedError, primaryRuleReason, unreadableAsUsage, type ImportOutcome, type RejectedRow } from '../import-outcome.js';
 import { finishImport } from '../finish-import.js';
 import { FILL_REPEATED_KEYS } from '../migrations.js';
-import { MMAP_BYTES } from './open-sqlite.js';
+import { MMAP_BYTES } from './mmap-bytes.js';
 import { rollbackJournalIfAlone } from './rollback-journal-if-alone.js';
 import type { SqliteEngine } from './sqlite-engine.js';
 

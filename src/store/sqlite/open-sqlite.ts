@@ -10,6 +10,7 @@ import type { StoreSchema } from '../schema.js';
 import { assertIntact } from './assert-intact.js';
 import { SqliteEngine } from './sqlite-engine.js';
 import { isSqliteBusy } from './sqlite-busy.js';
+import { MMAP_BYTES } from './mmap-bytes.js';
 import { sqliteStoreError } from './sqlite-store-error.js';
 
 /** How to open a store. */
@@ -20,8 +21,6 @@ export interface OpenStoreOptions {
   lockTimeoutMs?: number;
 }
 
-/** How much of the store is read memory-mapped: scans and lookups skip a read() per page. */
-export const MMAP_BYTES = 256 * 1024 * 1024;
 
 /** `PRAGMA application_id` of every enrollsy-help store ("EnRl"): how a store is told from another SQLite file. */
 export const APPLICATION_ID = 0x456e526c;
