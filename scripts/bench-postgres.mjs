@@ -8,6 +8,9 @@
 //   untimed): autovacuum does both to a freshly loaded table within a minute or so, so that is the
 //   state admins work on.
 //
+//   The tool's import also runs on a quarter- and a double-size file, once each, for its peak
+//   memory (/usr/bin/time -f %M): twice the rows may not cost more (5% for measurement noise).
+//
 //   node scripts/bench-postgres.mjs [--quick] [--holders N] [--json]
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,6 +27,7 @@ const NODE = process.execPath;
 const CACHE = join(ROOT, 'bench-data');
 const SEED = 42;
 const CHECKS = 100_000;
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -37,38 +41,45 @@ if (!Number.isInteger(holders) || holders < 1000) {
 const runs = { import: quick ? 1 : 2, read: quick ? 3 : 5 };
 const progress = (message) => process.stderr.write(`${message}\n`);
 
-// The same export the SQLite bench uses (bench-data/, keyed by size, seed and generator).
-function ensureExport() {
+// The same exports the SQLite bench uses (bench-data/, keyed by size, seed, checks and generator).
+function ensureExport(holders, checks = CHECKS) {
   mkdirSync(CACHE, { recursive: true });
   const generatorHash = createHash('sha256').update(readFileSync(join(ROOT, 'scripts', 'generate-export.mjs'))).digest('hex').slice(0, 10);
-  const key = `export-h${holders}-s${SEED}-c${CHECKS}-g${generatorHash}`;
+  const key = `export-h${holders}-s${SEED}-c${checks}-g${generatorHash}`;
   const csv = join(CACHE, `${key}.csv`);
   const check = join(CACHE, `${key}.check.txt`);
   const meta = join(CACHE, `${key}.json`);
-  if (existsSync(meta) && existsSync(csv) && existsSync(check) && statSync(csv).size === JSON.parse(readFileSync(meta, 'utf8')).bytes) return { csv, check };
+  if (existsSync(meta) && existsSync(csv) && (checks === 0 || existsSync(check)) && statSync(csv).size === JSON.parse(readFileSync(meta, 'utf8')).bytes) return { csv, check };
   progress(`Generating a ${holders.toLocaleString('en-US')}-holder export in bench-data/…`);
   for (const name of readdirSync(CACHE)) if (name.startsWith(key)) rmSync(join(CACHE, name), { force: true });
-  const stats = generateExport({ out: csv, holders, seed: SEED, checkOut: check, checks: CHECKS });
+  // As bench.mjs makes them, so a file in bench-data/ is the same whichever script made it.
+  const stats = generateExport({ out: csv, holders, seed: SEED, checkOut: checks > 0 ? check : null, checks: CHECKS });
   writeFileSync(meta, JSON.stringify(stats, null, 2));
   return { csv, check };
 }
 
-/** Runs a command, returns its exit code, wall time and stdout (when asked). */
-function run(cmd, args, { stdin = null, env = {}, capture = false } = {}) {
+/** Runs a command, returns its exit code, wall time, stdout (when asked) and, with `rss`, its peak RSS in KB. */
+function run(cmd, args, { stdin = null, env = {}, capture = false, rss = false } = {}) {
+  if (rss && TIME) [cmd, args] = [TIME, ['-f', 'peak-rss-kb %M', cmd, ...args]];
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
     const child = spawn(cmd, args, { stdio: [stdin ? 'pipe' : 'ignore', capture ? 'pipe' : 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1', CI: '1', ...env } });
     let out = '';
     let err = '';
     child.stdout?.on('data', (d) => (out += d));
+    let tail = '';
     child.stderr.on('data', (d) => {
       if (err.length < 65536) err += d;
+      tail = (tail + d).slice(-200);
     });
     if (stdin) {
       child.stdin.on('error', () => {}); // a child that exits early: its exit code says why
       child.stdin.end(readFileSync(stdin));
     }
-    child.on('close', (code) => resolve({ code, ms: Number(process.hrtime.bigint() - started) / 1e6, out, err: err.trim().split('\n')[0] ?? '' }));
+    child.on('close', (code) => {
+      const peak = /peak-rss-kb (\d+)\s*$/.exec(tail);
+      resolve({ code, ms: Number(process.hrtime.bigint() - started) / 1e6, out, err: err.trim().split('\n')[0] ?? '', peakRssKB: peak ? Number(peak[1]) : null });
+    });
   });
 }
 const median = (xs) => {
@@ -105,7 +116,7 @@ function referenceCheckList(check, out) {
 }
 
 async function main() {
-  const { csv, check } = ensureExport();
+  const { csv, check } = ensureExport(holders);
   if (!existsSync(join(ROOT, 'dist', 'main.cjs'))) throw new Error('dist/ is missing: run npm run build first');
   progress('Starting a throwaway PostgreSQL cluster…');
   const cluster = await startCluster();
@@ -118,6 +129,7 @@ async function main() {
     progress(`Import: ${runs.import} run(s) each of psql and the tool on ${holders.toLocaleString('en-US')} rows…`);
     const ref = [];
     const tool = [];
+    const toolRss = [];
     let imported = null;
     for (let i = 0; i < runs.import; i++) {
       must(await psql('postgres', ['-c', `drop database if exists ref_${i}`, '-c', `create database ref_${i}`]), 'create database');
@@ -126,11 +138,25 @@ async function main() {
       ref.push(must(await psql(`ref_${i}`, ['-f', script]), 'psql import').ms);
       must(await psql('postgres', ['-c', `drop database if exists tool_${i}`, '-c', `create database tool_${i}`]), 'create database');
       must(await run(NODE, [BIN, '--db', db(`tool_${i}`), 'init']), 'init');
-      const result = must(await run(NODE, [BIN, '--db', db(`tool_${i}`), 'import', csv, '--json'], { capture: true }), 'tool import');
+      const result = must(await run(NODE, [BIN, '--db', db(`tool_${i}`), 'import', csv, '--json'], { capture: true, rss: true }), 'tool import');
       tool.push(result.ms);
+      toolRss.push(result.peakRssKB);
       imported = JSON.parse(result.out).imported;
     }
     jobs.push({ id: 'import', title: `import ${holders.toLocaleString('en-US')}-row CSV`, reference: median(ref), tool: median(tool), target: 1.5, note: `tool: ${imported.accounts} accounts, ${imported.holders} holders` });
+
+    // Peak memory at a quarter and at twice the size, one import each into a fresh database.
+    const memory = { full: { holders, peakRssKB: toolRss.includes(null) ? null : Math.max(...toolRss) } };
+    for (const [name, size] of [['small', Math.round(holders / 4)], ['large', holders * 2]]) {
+      progress(`Import: the tool on ${size.toLocaleString('en-US')} rows, for its memory…`);
+      const file = ensureExport(size, 0).csv;
+      const database = `memory_${name}`;
+      must(await psql('postgres', ['-c', `drop database if exists ${database}`, '-c', `create database ${database}`]), 'create database');
+      must(await run(NODE, [BIN, '--db', db(database), 'init']), 'init');
+      memory[name] = { holders: size, peakRssKB: must(await run(NODE, [BIN, '--db', db(database), 'import', file, '--json'], { rss: true }), 'tool import').peakRssKB };
+      must(await psql('postgres', ['-c', `drop database ${database}`]), 'drop database');
+    }
+    memory.flat = memory.full.peakRssKB && memory.large.peakRssKB ? memory.large.peakRssKB <= memory.full.peakRssKB * 1.05 : null;
 
     // The read-only jobs run on the tool's last store (same data); psql reads the same tables.
     const store = `tool_${runs.import - 1}`;
@@ -178,7 +204,7 @@ async function main() {
     }
     const correct = counts.scan.tool === counts.scan.reference && counts.check.tool === counts.check.reference;
     const machine = `${cpus().length} cores, Node ${process.version}, ${(await run('psql', ['--version'], { capture: true })).out.trim()}`;
-    if (asJson) process.stdout.write(`${JSON.stringify({ machine, holders, analyzed: true, jobs, counts, correct }, null, 2)}\n`);
+    if (asJson) process.stdout.write(`${JSON.stringify({ machine, holders, analyzed: true, jobs, counts, correct, memory }, null, 2)}\n`);
     else {
       const rows = [['job', 'psql', 'tool', 'ratio', 'target', ''], ...jobs.map((j) => [j.title, `${(j.reference / 1000).toFixed(2)} s`, `${(j.tool / 1000).toFixed(2)} s`, `${j.ratio.toFixed(2)}×`, `≤ ${j.target}×`, j.ok ? 'ok' : 'MISS'])];
       const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -186,6 +212,8 @@ async function main() {
       for (const r of rows) process.stdout.write(`${r.map((cell, c) => cell.padEnd(widths[c])).join('  ')}\n`);
       for (const j of jobs) process.stdout.write(`  ${j.id}: ${j.note}\n`);
       process.stdout.write('  scan, check: on a vacuumed and analyzed store (VACUUM ANALYZE before them, not timed), as autovacuum leaves it within a minute of a load.\n');
+      const mb = (m) => `${m.holders.toLocaleString('en-US')} holders → ${m.peakRssKB === null ? 'n/a' : `${Math.round(m.peakRssKB / 1024)} MB`}`;
+      process.stdout.write(`  import memory (peak RSS): ${mb(memory.small)}; ${mb(memory.full)}; ${mb(memory.large)}` + (memory.flat === null ? '\n' : ` — ${memory.flat ? 'flat' : 'GROWS'}: ×${(memory.large.peakRssKB / memory.full.peakRssKB).toFixed(2)} memory for ×2 rows (target: no more)\n`));
       process.stdout.write(correct ? 'Conflict counts equal the reference.\n' : 'CONFLICT COUNTS DIFFER FROM THE REFERENCE: the bench fails.\n');
     }
     if (!correct) process.exitCode = 1;
