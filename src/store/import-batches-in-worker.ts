@@ -18,12 +18,12 @@ export function importWorkerPath(): string | null {
 
 // The parsing thread's heap, bounded: left alone, V8 let it grow with the run under the high
 // allocation rate (committing 40 → 62 MB at 2M rows with 6–8 MB live), so larger files cost more
-// memory. With these bounds peak RSS stayed at ~138–140 MB from 1M to 2M rows at about the same
-// CPU. The reader holds one record whole, up to MAX_RECORD_CHARS (10M characters, 20 MB at
-// most): that fits, and a file that exhausts the heap anyway is refused as unreadable below.
-// PostgreSQL's import (copyText) is left unbounded: its peak stays within ~135–157 MB from 250k to 2M rows
-// already, and its load waits on this thread's CPU, which a smaller young generation adds to.
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
+// memory. Measured at 1M and 2M rows: peak RSS 148 and 148 MB on SQLite (was 166 and 180), 134
+// and 138 MB on PostgreSQL (was 153 and 158), at the same CPU; a young generation of 8 MB kept
+// SQLite near 138 MB but cost PostgreSQL's load, which waits on this thread, 30% more time.
+// The reader holds one record whole, up to MAX_RECORD_CHARS (10M characters, 20 MB at most):
+// that fits, and a file that exhausts the heap anyway is refused as unreadable below.
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 };
 
 /**
  * The same batches as `importBatches(createReadStream(path))`, read and validated on a worker
@@ -32,7 +32,7 @@ const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
  * text on the worker too (copy-batches.ts), the batches' row arrays then left empty.
  */
 export async function* importBatchesInWorker(workerPath: string, path: string, options: { copyText?: boolean } = {}): AsyncGenerator<ImportBatch> {
-  const worker = new Worker(workerPath, { workerData: { path, copyText: options.copyText === true }, resourceLimits: options.copyText ? undefined : WORKER_HEAP });
+  const worker = new Worker(workerPath, { workerData: { path, copyText: options.copyText === true }, resourceLimits: WORKER_HEAP });
   const queue: ImportWorkerMessage[] = [];
   let wake: (() => void) | null = null;
   let failure: Error | null = null;
