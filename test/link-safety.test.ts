@@ -282,6 +282,15 @@ describe.each(engines)('on %s', (engine) => {
       // After `--`: a token may start with "-" (1 in 64), which would read as an option.
       const token = new URL(jane.link).searchParams.get('token')!;
       expect((await run(['reset', 'verify', '--', token])).code).toBe(0);
+      // Without it too: a bare token is no option, even with options after it (one that was never
+      // issued: it differs from Jane's at its second character, whatever her token is).
+      const dashed = `-${token[1] === 'A' ? 'B' : 'A'}${token.slice(2)}`;
+      for (const args of [['reset', 'verify', dashed, '--json'], ['reset', 'verify', '--json', dashed]]) {
+        const result = await run(args);
+        expect([args.join(' '), result.code]).toEqual([args.join(' '), 1]);
+        expect(JSON.parse(result.stdout)).toMatchObject({ status: 'unknown', explanation: 'no link with this token was issued from this store' });
+      }
+      expect((await run(['reset', 'verify', '--bogus'])).code).toBe(2);
     });
 
     it('a valid link says until when, to whom, and what happened to its email', async () => {

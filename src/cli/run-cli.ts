@@ -13,6 +13,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { findCommand } from './commands/find.js';
 import { holderAddEmailCommand, holderSetEmailCommand } from './commands/holder-email.js';
 import { MAX_TIMEOUT_MS, positiveInt } from './options/positive-int.js';
+import { bareTokenAsArgument } from './options/bare-token-argument.js';
 
 /** What the entry needs to run the program: streams and clock (tests pass their own). */
 export interface CliDeps {
@@ -58,7 +59,7 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<nu
 
   const program = buildProgram(lazy, io);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(bareTokenAsArgument(argv), { from: 'user' });
   } catch (error) {
     exitCode = report(error, { io, json: context?.json ?? wantsJson, debug: context?.debug ?? argv.includes('--debug'), context });
   }

@@ -30,6 +30,11 @@ export function resetLinkFor(resetUrl: string, token: string): string {
 // A token as issued: TOKEN_BYTES (32) random bytes in base64url, 43 characters.
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
+/** Whether `value` is a bare token as issued (one in 64 starts with "-", like an option). */
+export function isBareToken(value: string): boolean {
+  return TOKEN.test(value);
+}
+
 /** The token inside a reset link, or the argument itself when it is a bare token; null when neither. */
 export function tokenFromLinkOrToken(value: string): string | null {
   const trimmed = value.trim();
