@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { NO_DNS_ENV, repoRoot, runBinary, tempDir, type RunResult } from './helpers/cli.js';
+import { NO_DNS_ENV, repoRoot, runBinary, tempDir, useDemoStorePerTest, type RunResult } from './helpers/cli.js';
 
 // An import into a store without holders runs with a rollback journal instead of the WAL when no
 // other connection has the store open (src/store/sqlite/rollback-journal-if-alone.ts). These run
@@ -23,16 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => shared.cleanup());
 
-let dir: string;
-let cleanup: () => void;
-let db: string;
-beforeEach(async () => {
-  ({ dir, cleanup } = tempDir());
-  db = join(dir, 'store.db');
-  expect((await runBinary(['--db', db, 'init'])).code).toBe(0);
-  expect((await runBinary(['--db', db, 'company', 'set', '--name', 'Before Co'])).code).toBe(0);
-});
-afterEach(() => cleanup());
+const store = useDemoStorePerTest({ beforeEach, afterEach }, 'sqlite', { init: ['--name', 'Before Co'] });
 
 interface Started {
   done: Promise<RunResult & { signal: NodeJS.Signals | null }>;
@@ -63,12 +54,12 @@ async function waitFor(condition: () => boolean, until: Promise<unknown>): Promi
   }
 }
 
-const journal = () => existsSync(`${db}-journal`);
-const size = () => statSync(db).size;
+const journal = () => existsSync(`${store.db}-journal`);
+const size = () => statSync(store.db).size;
 
 function read<T>(sql: string): T {
   // Read-write, as the tool opens it: a hot journal left by a kill is rolled back on this open.
-  const sqlite = new Database(db);
+  const sqlite = new Database(store.db);
   try {
     return sqlite.prepare(sql).pluck().get() as T;
   } finally {
@@ -79,7 +70,7 @@ function read<T>(sql: string): T {
 describe('import into a store without holders', () => {
   it('killed (SIGKILL) while its pages are being written: the store is as it was, usable, and back in WAL mode', async () => {
     const before = size();
-    const run = start(['--db', db, 'import', bigCsv, '--json']);
+    const run = start(['--db', store.db, 'import', bigCsv, '--json']);
     // A rollback journal beside the store, and pages of the load already in the store file.
     const midLoad = await waitFor(() => journal() && size() > before + 1_000_000, run.done);
     expect(midLoad).toBe(true);
@@ -87,7 +78,7 @@ describe('import into a store without holders', () => {
     expect((await run.done).signal).toBe('SIGKILL');
     expect(journal()).toBe(true); // the hot journal that undoes it
 
-    const show = await runBinary(['--db', db, 'company', 'show', '--json']);
+    const show = await runBinary(['--db', store.db, 'company', 'show', '--json']);
     expect(show.code).toBe(0);
     expect(JSON.parse(show.stdout).name).toBe('Before Co');
     expect(read<number>('select count(*) from holders')).toBe(0);
@@ -95,15 +86,15 @@ describe('import into a store without holders', () => {
     expect(read<string>('pragma journal_mode')).toBe('wal');
     expect(read<string>('pragma integrity_check')).toBe('ok');
 
-    const again = await runBinary(['--db', db, 'import', bigCsv, '--json']);
+    const again = await runBinary(['--db', store.db, 'import', bigCsv, '--json']);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout).imported).toEqual({ accounts: ROWS, holders: ROWS });
   });
 
   it('a writer that comes meanwhile waits for the import and is not lost; the store is back in WAL mode', async () => {
-    const run = start(['--db', db, 'import', bigCsv, '--json']);
+    const run = start(['--db', store.db, 'import', bigCsv, '--json']);
     expect(await waitFor(journal, run.done)).toBe(true);
-    const writer = await runBinary(['--db', db, '--lock-timeout', '120000', 'company', 'set', '--name', 'During Co']);
+    const writer = await runBinary(['--db', store.db, '--lock-timeout', '120000', 'company', 'set', '--name', 'During Co']);
     const imported = await run.done;
     expect(imported.code).toBe(0);
     expect(JSON.parse(imported.stdout).imported).toEqual({ accounts: ROWS, holders: ROWS });
@@ -116,9 +107,9 @@ describe('import into a store without holders', () => {
 
   it('a command that comes meanwhile and cannot wait long enough says the store is locked (exit 3) and changes nothing', async () => {
     const before = size();
-    const run = start(['--db', db, 'import', bigCsv, '--json']);
+    const run = start(['--db', store.db, 'import', bigCsv, '--json']);
     expect(await waitFor(() => journal() && size() > before + 1_000_000, run.done)).toBe(true);
-    const writer = await runBinary(['--db', db, '--lock-timeout', '50', 'company', 'set', '--name', 'Lost Co']);
+    const writer = await runBinary(['--db', store.db, '--lock-timeout', '50', 'company', 'set', '--name', 'Lost Co']);
     expect(writer.code).toBe(3);
     expect(writer.stderr).toMatch(/is locked by another enrollsy-help that is still writing/);
     expect(writer.stderr.trim().split('\n')).toHaveLength(1);
@@ -127,11 +118,11 @@ describe('import into a store without holders', () => {
   });
 
   it('with another connection open, it runs in WAL mode as before: that connection sees the import and its write is kept', async () => {
-    const other = new Database(db);
+    const other = new Database(store.db);
     try {
       expect(other.pragma('journal_mode', { simple: true })).toBe('wal');
       expect(other.prepare('select count(*) from holders').pluck().get()).toBe(0);
-      const run = start(['--db', db, 'import', bigCsv, '--json']);
+      const run = start(['--db', store.db, 'import', bigCsv, '--json']);
       let sawJournal = false;
       await waitFor(() => {
         sawJournal ||= journal();
@@ -145,7 +136,7 @@ describe('import into a store without holders', () => {
     } finally {
       other.close();
     }
-    const show = await runBinary(['--db', db, 'company', 'show', '--json']);
+    const show = await runBinary(['--db', store.db, 'company', 'show', '--json']);
     expect(JSON.parse(show.stdout).name).toBe('Other Co');
     expect(read<number>('select count(*) from holders')).toBe(ROWS);
   });

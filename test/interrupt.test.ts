@@ -5,17 +5,9 @@ import { createWriteStream } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { NO_DNS_ENV, repoRoot, runBinary, tempDir, type RunResult } from './helpers/cli.js';
+import { NO_DNS_ENV, repoRoot, runBinary, useDemoStorePerTest, type RunResult } from './helpers/cli.js';
 
-let dir: string;
-let cleanup: () => void;
-let db: string;
-beforeEach(async () => {
-  ({ dir, cleanup } = tempDir());
-  db = join(dir, 'store.db');
-  expect((await runBinary(['--db', db, 'init', '--demo'])).code).toBe(0);
-});
-afterEach(() => cleanup());
+const store = useDemoStorePerTest({ beforeEach, afterEach });
 
 /** Runs the binary and sends SIGINT once `ready` says the moment has come. */
 function interruptWhen(args: string[], env: NodeJS.ProcessEnv, ready: (stderr: string, elapsedMs: number) => boolean): Promise<RunResult> {
@@ -56,30 +48,30 @@ describe('Ctrl-C outside prompts', () => {
 
   it('while a reset email is being sent: exit 130, the link is printed and stays valid, the delivery is marked failed', async () => {
     const port = (silent.address() as AddressInfo).port;
-    const result = await interruptWhen(['--db', db, 'reset', 'jane.doe@example.com', '--json'], { ENROLLSY_SMTP_URL: `smtp://127.0.0.1:${port}` }, () => sockets.length > 0);
+    const result = await interruptWhen(['--db', store.db, 'reset', 'jane.doe@example.com', '--json'], { ENROLLSY_SMTP_URL: `smtp://127.0.0.1:${port}` }, () => sockets.length > 0);
     expect(result.code).toBe(130);
     const json = JSON.parse(result.stdout);
     expect(json.error).toEqual({ exitCode: 130, message: expect.stringContaining('recorded and valid') });
     expect(json.reset.link).toMatch(/token=/);
     expect(result.stderr).toContain('--force');
-    const verify = await runBinary(['--db', db, 'reset', 'verify', json.reset.link, '--json']);
+    const verify = await runBinary(['--db', store.db, 'reset', 'verify', json.reset.link, '--json']);
     expect(JSON.parse(verify.stdout).status).toBe('valid');
-    const sqlite = new Database(db, { readonly: true });
+    const sqlite = new Database(store.db, { readonly: true });
     expect(sqlite.prepare('select delivery_status from reset_links').all()).toEqual([{ delivery_status: 'failed' }]);
     sqlite.close();
   });
 
   it('during an import: exit 130 and the store is exactly as before', async () => {
-    const file = join(dir, 'big.csv');
+    const file = join(store.dir, 'big.csv');
     const out = createWriteStream(file);
     out.write('account_id,account_name,role,first_name,last_name,email,login_access\n');
     for (let i = 0; i < 300000; i++) out.write(`B${i},Family ${i},primary,First,Last,person${i}@example.com,\n`);
     out.end();
     await once(out, 'finish');
-    const result = await interruptWhen(['--db', db, 'import', file, '--json'], {}, (_stderr, elapsed) => elapsed > 400);
+    const result = await interruptWhen(['--db', store.db, 'import', file, '--json'], {}, (_stderr, elapsed) => elapsed > 400);
     expect(result.code).toBe(130);
     expect(JSON.parse(result.stdout)).toEqual({ error: { exitCode: 130, message: expect.stringContaining('nothing was changed') } });
-    const sqlite = new Database(db, { readonly: true });
+    const sqlite = new Database(store.db, { readonly: true });
     expect(sqlite.prepare('select count(*) as n from accounts').get()).toEqual({ n: 11 });
     expect(sqlite.prepare("select count(*) as n from holders where account_id like 'B%'").get()).toEqual({ n: 0 });
     sqlite.close();
