@@ -52,16 +52,11 @@ export async function importAccountsSqlite(store: SqliteEngine, batches: AsyncIt
       const intoEmpty = lastId === 0 && (sqlite.prepare('select exists (select 1 from accounts) as found').get() as { found: number }).found === 0;
       // Into a store without holders, load first and index after; the indexes are re-created from
       // their own stored definitions, so the migrations stay the one place that defines them.
-      const indexes =
-        lastId === 0
-          ? (sqlite.prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'holders' and sql is not null").all() as { name: string; sql: string }[])
-          : [];
-      for (const index of indexes) sqlite.exec(`drop index "${index.name}"`);
+      const indexes = lastId === 0 ? setAside(sqlite, 'index') : [];
       // The triggers that keep repeated_keys exact would probe holders at every row loaded: they
       // are dropped for the load (in this transaction, like the indexes), re-created from their
       // stored definitions, and the table is filled again from holders once the load is settled.
-      const triggers = sqlite.prepare("select name, sql from sqlite_master where type = 'trigger' and tbl_name = 'holders'").all() as { name: string; sql: string }[];
-      for (const trigger of triggers) sqlite.exec(`drop trigger "${trigger.name}"`);
+      const triggers = setAside(sqlite, 'trigger');
       // Loading into indexed holders inserts all over the indexes: a larger page cache keeps their
       // pages at hand (bounded: 64 MiB). Without indexes the load only appends, and a small cache
       // does as well (no slower at 1M rows, 60 MB less resident memory).
@@ -114,7 +109,7 @@ export async function importAccountsSqlite(store: SqliteEngine, batches: AsyncIt
         sqlite.pragma(`threads = ${SORT_THREADS}`);
       }
       // Indexes first: the checks below then read holders_account instead of sorting the load.
-      for (const index of indexes) sqlite.exec(index.sql);
+      for (const index of indexes) sqlite.exec(index);
 
       // Account-level rule: exactly one primary. Accounts with an invalid row are out already.
       const isBad = sqlite.prepare('select 1 from import_bad where account_id = ?').pluck();
@@ -146,7 +141,7 @@ export async function importAccountsSqlite(store: SqliteEngine, batches: AsyncIt
           )
           .run(nowIso).changes;
       }
-      for (const trigger of triggers) sqlite.exec(trigger.sql);
+      for (const trigger of triggers) sqlite.exec(trigger);
       sqlite.exec('delete from repeated_keys');
       sqlite.exec(FILL_REPEATED_KEYS);
       // R3: a replaced account may have lost an address or an access that a valid link was sent for.
@@ -169,6 +164,14 @@ export async function importAccountsSqlite(store: SqliteEngine, batches: AsyncIt
     sqlite.pragma(`threads = ${threads}`);
     sqlite.pragma(`mmap_size = ${MMAP_BYTES}`);
   }
+}
+
+// Drops the indexes or triggers of holders (those SQLite made itself have no SQL, and stay),
+// returning their stored definitions to re-create them with.
+function setAside(sqlite: SqliteEngine['sqlite'], kind: 'index' | 'trigger'): string[] {
+  const found = sqlite.prepare("select name, sql from sqlite_master where type = ? and tbl_name = 'holders' and sql is not null").all(kind) as { name: string; sql: string }[];
+  for (const { name } of found) sqlite.exec(`drop ${kind} "${name}"`);
+  return found.map((entry) => entry.sql);
 }
 
 // The accounts of this import (holders after `lastId`) without exactly one primary, whatever the
