@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBinary, tempDir } from './helpers/cli.js';
+import { openStore } from '../src/store/open-store.js';
+import { runBinary, storeSnapshot, tempDir } from './helpers/cli.js';
 import { engines, storeLocation, type EngineName, type TestStoreLocation } from './helpers/engines.js';
 
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
@@ -146,12 +147,23 @@ describe.each(engines)('on %s', (engine) => {
         ...[2, 3, 4].map((line) => [line, 'first_name is longer than 200 characters']),
         [5, expect.stringContaining('has 12 fields, the header has 7')],
       ]);
-      // Eleven: longer than any record may be. The file is refused, nothing imported, no crash.
-      writeFileSync(file, [header, ['L3', 'Family', 'primary', ...Array.from({ length: 11 }, () => big)].join(','), 'L9,Fine,primary,Jo,Fine,jo@example.com,'].join('\n'));
+      // Eleven: longer than any record may be. The file is refused, nothing imported (not even the
+      // valid account after it), no crash.
+      const snapshot = async () => {
+        const opened = await openStore(store, { admin: 'test' });
+        try {
+          return await storeSnapshot(opened, ['L9', 'L10']);
+        } finally {
+          await opened.close();
+        }
+      };
+      const before = await snapshot();
+      writeFileSync(file, [header, ['L3', 'Family', 'primary', ...Array.from({ length: 11 }, () => big)].join(','), 'L10,New,primary,Ne,W,new@example.com,'].join('\n'));
       const refused = await runBinary(['--db', store, 'import', file, '--json'], { env });
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/^✖ Line 2: the record on line 2 is longer than 10,000,000 characters: is this a CSV export\? Nothing was imported\.\n$/);
       expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+      expect(await snapshot()).toEqual(before);
     });
   });
 });

@@ -3,6 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runInProcess as runCli, storeSnapshot, useDemoStorePerTest } from './helpers/cli.js';
 import { engines } from './helpers/engines.js';
+import { UsageError } from '../src/core/errors.js';
+import { parsingThreadFailure } from '../src/store/import-batches-in-worker.js';
 
 const HEADER = 'account_id,account_name,role,first_name,last_name,email,login_access';
 // Every account id these tests import: the snapshot reads their holders through the Store interface.
@@ -219,5 +221,20 @@ describe.each(engines)('on %s', (engine) => {
       expect(runaway.stderr).toMatch(/Line 2: field 4 of the record on line 2 is longer than 1,000,000 characters/);
       expect(await everything()).toEqual(before);
     });
+  });
+});
+
+// The parsing thread's heap is bounded; a file that exhausts it anyway (the reader's record limit
+// should prevent it) is the file's doing: a usage error, exit 2, not a crash reported as a bug.
+describe('the parsing thread running out of memory', () => {
+  it('is bad input with one sentence saying what to check; any other failure stays as it was', () => {
+    const outOfMemory = Object.assign(new Error('Worker terminated due to reaching memory limit: JS heap out of memory'), { code: 'ERR_WORKER_OUT_OF_MEMORY' });
+    const failure = parsingThreadFailure(outOfMemory);
+    expect(failure).toBeInstanceOf(UsageError);
+    expect(failure.message).toBe(
+      "The file could not be read within the import's memory bound (96 MB for reading): no export row needs that much. Nothing was imported; check that it is the accounts export, saved as CSV.",
+    );
+    const other = Object.assign(new Error('disk gone'), { code: 'EIO' });
+    expect(parsingThreadFailure(other)).toBe(other);
   });
 });

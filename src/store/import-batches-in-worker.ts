@@ -25,6 +25,14 @@ export function importWorkerPath(): string | null {
 // that fits, and a file that exhausts the heap anyway is refused as unreadable below.
 const WORKER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 };
 
+/** What the parsing thread's failure means: running out of its bounded heap is the file's doing (exit 2, nothing imported); anything else stays as it is. */
+export function parsingThreadFailure(error: Error): Error {
+  if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_OUT_OF_MEMORY') return error;
+  return new UsageError(
+    `The file could not be read within the import's memory bound (${WORKER_HEAP.maxOldGenerationSizeMb} MB for reading): no export row needs that much. Nothing was imported; check that it is the accounts export, saved as CSV.`,
+  );
+}
+
 /**
  * The same batches as `importBatches(createReadStream(path))`, read and validated on a worker
  * thread. Each batch taken hands the worker a credit for one more; leaving early ends the worker.
@@ -42,10 +50,7 @@ export async function* importBatchesInWorker(workerPath: string, path: string, o
     wake?.();
   });
   worker.on('error', (error) => {
-    failure =
-      (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? new UsageError(`The file could not be read within the import's memory bound (${WORKER_HEAP.maxOldGenerationSizeMb} MB for reading): no export row needs that much. Check that it is the accounts export, saved as CSV.`)
-        : error;
+    failure = parsingThreadFailure(error);
     wake?.();
   });
   worker.on('exit', (code) => {
