@@ -1,5 +1,5 @@
 import { formatCount } from './format-count.js';
-import type { Buffer } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import { InvalidUtf8Error, Utf8Chunks } from './utf8-chunks.js';
 
 /** One CSV record: its fields and the physical line (1-based) where it starts. */
@@ -24,7 +24,10 @@ const LF = 10;
 const CR = 13;
 const QUOTE = 34;
 const COMMA = 44;
-const BOM = 0xfeff;
+// The byte order mark's UTF-8 bytes, as the parser reads them (see below).
+const BOM = '\xef\xbb\xbf';
+// The first byte value that is part of a multi-byte UTF-8 sequence.
+const HIGH = 0x80;
 
 // Parser states. The machine has to be resumable at any character, because chunk boundaries
 // fall anywhere (inside a field, between a CR and its LF, between a quote and its escape).
@@ -54,26 +57,60 @@ function charsOf(fields: readonly string[]): number {
   return chars;
 }
 
-/** Incremental RFC 4180 state machine; state lives in fields so a chunk can end anywhere. */
+// A field the parser read with bytes ≥ 0x80 (see CsvParser): the text its UTF-8 bytes are.
+function fromBytes(latin1: string): string {
+  return Buffer.from(latin1, 'latin1').toString('utf8');
+}
+
+// A length limit on text read as bytes: checked in characters once the bytes exceed it.
+function longerThan(text: string, bytes: boolean, limit: number): boolean {
+  return text.length > limit && (!bytes || fromBytes(text).length > limit);
+}
+
+/**
+ * Incremental RFC 4180 state machine; state lives in fields so a chunk can end anywhere. It reads
+ * the file's bytes as Latin-1 text (one character per byte) and decodes only the fields with a
+ * byte ≥ 0x80 from UTF-8: the separators, quotes and line breaks are ASCII, never part of a
+ * multi-byte character, and every other field stays a one-byte string, where decoding whole
+ * chunks (with a few accented names in each) would make every string two bytes per character.
+ */
 class CsvParser {
   private state = RECORD_START;
   private fields: string[] = [];
   /** The field in progress when the previous chunk ended mid-field (unquoted text or unescaped quoted text). */
   private partial = '';
+  /** The field in progress has a byte ≥ 0x80 (it is decoded when it ends). */
+  private high = false;
+  /** The text fed is bytes read as Latin-1 (a byte source), not text (a string source). */
+  private bytes = true;
   /** The physical line the parser has reached (for errors found outside it, such as bad UTF-8). */
-  line = 1;
-  private recordLine = 1;
-  private fieldLine = 1;
+  line: number;
+  private recordLine: number;
+  private fieldLine: number;
   /** A quoted field's text ended a chunk with CR (already counted), so a leading LF must not count again. */
   private quotedCR = false;
   error: CsvSyntaxError | undefined;
 
-  /** Parses `s`, appending finished records to `out`; on bad input sets `error` and stops. */
-  feed(s: string, out: CsvRecord[]): void {
+  constructor(firstLine: number) {
+    this.line = this.recordLine = this.fieldLine = firstLine;
+  }
+
+  /** Parses `s` (bytes as Latin-1 when `bytes`, else text), appending finished records to `out`; on bad input sets `error` and stops. */
+  feed(s: string, bytes: boolean, out: CsvRecord[]): void {
+    if (bytes !== this.bytes) {
+      // A source that mixes strings and bytes (tests do): the field in progress, in the new terms.
+      if (bytes) this.high = /[^\x00-\x7f]/.test(this.partial);
+      this.partial = bytes ? Buffer.from(this.partial, 'utf8').toString('latin1') : this.high ? fromBytes(this.partial) : this.partial;
+      if (!bytes) this.high = false;
+      this.bytes = bytes;
+    }
     // Hot state in locals rather than `this.` so V8 can keep it in registers; written back at the end.
     let state = this.state;
     let fields = this.fields;
     let partial = this.partial;
+    let high = this.high;
+    // Text (not bytes): a character ≥ 0x80 is itself, nothing to decode.
+    const decodes = bytes;
     let line = this.line;
     let recordLine = this.recordLine;
     const n = s.length;
@@ -112,8 +149,10 @@ class CsvParser {
             let c = 0;
             while (j < n) {
               c = s.charCodeAt(j);
-              // All four special characters are <= 44, so most characters cost one comparison.
-              if (c <= COMMA && (c === COMMA || c === LF || c === CR || c === QUOTE)) break;
+              // All four special characters are <= 44, so most characters cost two comparisons.
+              if (c <= COMMA) {
+                if (c === COMMA || c === LF || c === CR || c === QUOTE) break;
+              } else if (c >= HIGH) high = true;
               j++;
             }
             if (j === n) {
@@ -128,8 +167,10 @@ class CsvParser {
               );
               break loop;
             }
-            fields.push(partial === '' ? s.slice(i, j) : partial + s.slice(i, j));
+            const value = partial === '' ? s.slice(i, j) : partial + s.slice(i, j);
+            fields.push(high && decodes ? fromBytes(value) : value);
             partial = '';
+            high = false;
             i = j + 1;
             if (c !== COMMA) {
               out.push({ line: recordLine, fields });
@@ -166,7 +207,7 @@ class CsvParser {
                 if (j + 1 === n) this.quotedCR = true;
                 else if (s.charCodeAt(j + 1) === LF) j++;
               }
-            }
+            } else if (c >= HIGH) high = true;
             j++;
           }
           partial += s.slice(i, j);
@@ -185,13 +226,15 @@ class CsvParser {
             i++;
             state = QUOTED;
           } else if (c === COMMA) {
-            fields.push(partial);
+            fields.push(high && decodes ? fromBytes(partial) : partial);
             partial = '';
+            high = false;
             i++;
             state = FIELD_START;
           } else if (c === LF || c === CR) {
-            fields.push(partial);
+            fields.push(high && decodes ? fromBytes(partial) : partial);
             partial = '';
+            high = false;
             out.push({ line: recordLine, fields });
             fields = [];
             line++;
@@ -216,14 +259,15 @@ class CsvParser {
     this.state = state;
     this.fields = fields;
     this.partial = partial;
+    this.high = high && decodes;
     this.line = line;
     this.recordLine = recordLine;
     // A runaway field (usually a quote that never closes) would otherwise grow until memory runs out.
-    if (!this.error && partial.length > MAX_FIELD_CHARS) {
+    if (!this.error && longerThan(partial, this.high, MAX_FIELD_CHARS)) {
       this.fail(`field ${fields.length + 1} of the record on line ${recordLine} is longer than ${formatCount(MAX_FIELD_CHARS)} characters: is a closing " missing?`, recordLine);
     } else if (!this.error && fields.length > MAX_FIELDS) {
       this.fail(`the record on line ${recordLine} has more than ${formatCount(MAX_FIELDS)} fields: is this a CSV export?`, recordLine);
-    } else if (!this.error && fields.length > 0 && charsOf(fields) + partial.length > MAX_RECORD_CHARS) {
+    } else if (!this.error && fields.length > 0 && charsOf(fields) + partial.length > MAX_RECORD_CHARS && charsOf(fields) + (this.high ? fromBytes(partial) : partial).length > MAX_RECORD_CHARS) {
       this.fail(`the record on line ${recordLine} is longer than ${formatCount(MAX_RECORD_CHARS)} characters: is this a CSV export?`, recordLine);
     }
   }
@@ -247,10 +291,11 @@ class CsvParser {
       case FIELD_START: // the input ended right after a separator: the last field is empty
       case UNQUOTED:
       case QUOTE_SEEN:
-        this.fields.push(this.partial);
+        this.fields.push(this.high ? fromBytes(this.partial) : this.partial);
         out.push({ line: this.recordLine, fields: this.fields });
         this.fields = [];
         this.partial = '';
+        this.high = false;
         this.state = RECORD_START;
         return;
     }
@@ -267,16 +312,28 @@ export async function* csvRecords(source: AsyncIterable<string | Buffer>): Async
 }
 
 /**
+ * Where a source starts in its file: at the beginning (the default; a byte order mark is dropped),
+ * or at the start of a record further on (a later part of a split file, see export-split.ts), on
+ * the given physical line, with nothing to drop.
+ */
+export interface CsvStart {
+  line: number;
+}
+
+/**
  * The same records a chunk's worth at a time: one array per chunk instead of one promise per
  * record (a million-row export would otherwise spend a quarter second resolving promises).
  * Throws CsvSyntaxError after the records that precede the problem.
  */
-export async function* csvRecordBatches(source: AsyncIterable<string | Buffer>): AsyncGenerator<CsvRecord[]> {
-  const parser = new CsvParser();
-  // Node's whole-buffer UTF-8 decoding, a character cut at a chunk's end held for the next one;
-  // the BOM is stripped by hand so string sources get the same treatment as byte sources.
+export async function* csvRecordBatches(source: AsyncIterable<string | Buffer>, start?: CsvStart): AsyncGenerator<CsvRecord[]> {
+  const parser = new CsvParser(start?.line ?? 1);
+  // The bytes as Latin-1 text for the parser (see CsvParser), checked to be UTF-8 as they come; a
+  // string source's text is read as its UTF-8 bytes too. The BOM is dropped at the file's
+  // beginning only: further on, U+FEFF is a character of the text.
   const decoder = new Utf8Chunks(true);
-  let started = false;
+  let started = start !== undefined;
+  // The file's first characters, until there are enough to tell a BOM.
+  let head = '';
   let out: CsvRecord[] = [];
 
   // Invalid UTF-8 (say, a Latin-1 export) would silently turn names and addresses into U+FFFD.
@@ -293,13 +350,22 @@ export async function* csvRecordBatches(source: AsyncIterable<string | Buffer>):
     }
   };
 
-  const feed = (text: string): void => {
+  const feed = (text: string, bytes: boolean): void => {
     if (!started) {
-      if (text.length === 0) return;
+      if (bytes) {
+        head += text;
+        // The first bytes may be a BOM cut by the chunk's end (an incomplete character: if the
+        // source ends there, the UTF-8 check refuses it).
+        if (head.length < BOM.length && BOM.startsWith(head)) return;
+        text = head.startsWith(BOM) ? head.slice(BOM.length) : head;
+        head = '';
+      } else {
+        if (text.length === 0) return;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      }
       started = true;
-      if (text.charCodeAt(0) === BOM) text = text.slice(1);
     }
-    parser.feed(text, out);
+    if (text.length > 0) parser.feed(text, bytes, out);
   };
 
   // Records are parsed a chunk at a time and handed over as one array: the parsing loop stays
@@ -312,16 +378,16 @@ export async function* csvRecordBatches(source: AsyncIterable<string | Buffer>):
 
   for await (const chunk of source) {
     if (typeof chunk === 'string') {
-      // Bytes left half-decoded before a string chunk can't be completed by it; flush them first.
-      if (!decoder.empty) feed(decode(() => decoder.end()));
-      feed(chunk);
+      // Bytes before a string chunk can't be completed by it: a character still cut is invalid.
+      decode(() => (decoder.endLatin1(), ''));
+      feed(chunk, false);
     } else {
-      feed(decode(() => decoder.write(chunk)));
+      feed(decode(() => decoder.writeLatin1(chunk)), true);
     }
     if (out.length > 0) yield take();
     if (parser.error) throw parser.error;
   }
-  feed(decode(() => decoder.end()));
+  decode(() => (decoder.endLatin1(), ''));
   parser.end(out);
   if (out.length > 0) yield take();
   if (parser.error) throw parser.error;

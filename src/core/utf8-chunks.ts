@@ -43,6 +43,28 @@ export class Utf8Chunks {
     return rest.toString('utf8');
   }
 
+  /**
+   * The chunk's bytes as Latin-1 text, one character per byte and none held back (a CSV reader
+   * that decodes only the fields with bytes ≥ 0x80 keeps every other string one byte per character,
+   * where a decoded chunk with one accent makes all its text two), after checking (fatal) that the
+   * bytes so far are UTF-8: a character cut at the chunk's end is checked with the next chunk.
+   */
+  writeLatin1(chunk: Buffer): string {
+    if (this.pending === null && isAscii(chunk)) return chunk.toString('latin1');
+    const bytes = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    const end = completeLength(bytes);
+    if (this.fatal && !isUtf8(bytes.subarray(0, end))) throw new InvalidUtf8Error(bytes);
+    this.pending = end < bytes.length ? Buffer.from(bytes.subarray(end)) : null;
+    return chunk.toString('latin1');
+  }
+
+  /** After writeLatin1: the end of the bytes, where a character still cut is invalid (fatal). */
+  endLatin1(): void {
+    const rest = this.pending;
+    this.pending = null;
+    if (rest && this.fatal && !isUtf8(rest)) throw new InvalidUtf8Error(rest);
+  }
+
   /** True when no bytes are held back. */
   get empty(): boolean {
     return this.pending === null;
