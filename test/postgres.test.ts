@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { findExportSplit } from '../src/store/export-split.js';
 import { startCluster } from './helpers/postgres-cluster.mjs';
 import { adminQuery, createTestDatabase, engines, postgresUrl } from './helpers/engines.js';
 import { repoRoot, runBinary, runInProcess, tempDir, TestClock } from './helpers/cli.js';
@@ -192,6 +193,67 @@ describePg('PostgreSQL store', () => {
       expect(JSON.parse(postgresRun.stdout).imported).toEqual({ accounts: 8, holders: 11 });
       expect({ holders: (await adminQuery(query.holders, database)).rows, accounts: (await adminQuery(query.accounts, database)).rows }).toEqual(fromSqlite);
     }
+  });
+
+  it('a large file read in two parts on two threads gives what SQLite gives: an account across the cut, in both parts, names from its first row, lines after multi-line fields', async () => {
+    // Above SPLIT_MIN_BYTES the built binary reads the file in two parts (src/store/export-split.ts);
+    // the later part's accounts are settled against the first part's filter before they are stored.
+    const rows: string[] = [];
+    const filler = (from: number, count: number) => {
+      for (let i = from; i < from + count; i++) {
+        const id = `F${String(i).padStart(6, '0')}`;
+        // Every 40th account: a first name over two lines (a quoted line break), or accented.
+        const first = i % 40 === 0 ? '"Al\nBert"' : i % 40 === 1 ? 'Zoë' : i % 40 === 2 ? '日本' : 'Ann';
+        rows.push(`${id},Family ${i},primary,${first},Lee,${id.toLowerCase()}.a@example.com,`, `${id},Family ${i},secondary,Bo,Lee,${id.toLowerCase()}.b@example.com,yes`);
+      }
+    };
+    rows.push('D1,Dee First,secondary,Da,Dee,da@example.com,', 'D1,Dee First,primary,Db,Dee,db@example.com,', 'P2,Pee,primary,Pa,Pee,pa@example.com,', 'Q1,Queue,chief,Qa,Queue,qa@example.com,');
+    filler(0, 20_000);
+    // M1: a run of 3,000 rows around the middle of the file, its one primary near the end.
+    const middleStart = rows.length;
+    for (let i = 0; i < 3000; i++) rows.push(`M1,Em,${i === 2900 ? 'primary' : 'secondary'},"M\n${i}",Em,m${i}@example.com,`);
+    const middleEnd = rows.length;
+    filler(20_000, 20_000);
+    rows.push('D1,Dee Later,secondary,Dc,Dee,dc@example.com,', 'P2,Pee,primary,Pb,Pee,pb@example.com,', 'Q2,Queue,boss,Qb,Queue,qb@example.com,');
+    rows.push('E2,Ee,secondary,Ea,Ee,ea@example.com,', 'F9,Ef,primary,Fa,Ef,fa@example.com,', 'E2,Ee Again,primary,Eb,Ee,eb@example.com,');
+    const text = `account_id,account_name,role,first_name,last_name,email,login_access\n${rows.join('\n')}\n`;
+    const file = join(temp.dir, 'two-parts.csv');
+    writeFileSync(file, text);
+    // The cut falls inside M1's run (its byte range).
+    const split = await findExportSplit(file);
+    const before = (row: number) => Buffer.byteLength(text.slice(0, text.indexOf(rows[row]!)));
+    expect(split).not.toBeNull();
+    expect(split!.at).toBeGreaterThan(before(middleStart));
+    expect(split!.at).toBeLessThan(before(middleEnd));
+
+    const clock = new TestClock();
+    const sqlite = join(temp.dir, 'two-parts.db');
+    expect((await runInProcess(['--db', sqlite, 'init'], { clock })).code).toBe(0);
+    const expected = JSON.parse((await runInProcess(['--db', sqlite, '--json', 'import', file], { clock })).stdout);
+    // Q1 (part one) and Q2 (part two): bad roles; P2: a primary in each part.
+    expect(expected.rejected.map((row: { reason: string }) => row.reason.slice(0, 16))).toEqual(['role must be pri', 'account P2 has a', 'role must be pri']);
+    const skipped = await runInProcess(['--db', sqlite, '--json', 'import', file, '--skip-invalid'], { clock });
+    const lite = new Database(sqlite, { readonly: true });
+    const query = {
+      holders: 'select account_id, position, role, first_name, last_name, email, email_key, login_access, name_key from holders order by account_id, position',
+      accounts: 'select id, name from accounts order by id',
+    };
+    const fromSqlite = { holders: lite.prepare(query.holders).all(), accounts: lite.prepare(query.accounts).all() };
+    lite.close();
+    expect(fromSqlite.accounts).toContainEqual({ id: 'D1', name: 'Dee First' });
+    expect(fromSqlite.accounts).toContainEqual({ id: 'E2', name: 'Ee' });
+    const database = await createTestDatabase();
+    const url = postgresUrl(database);
+    expect((await runBinary(['--db', url, 'init'])).code).toBe(0);
+    const refused = await runBinary(['--db', url, '--json', 'import', file]);
+    expect({ code: refused.code, json: JSON.parse(refused.stdout) }).toEqual({ code: 2, json: expected });
+    const postgresRun = await runBinary(['--db', url, '--json', 'import', file, '--skip-invalid']);
+    expect({ code: postgresRun.code, json: JSON.parse(postgresRun.stdout) }).toEqual({ code: skipped.code, json: JSON.parse(skipped.stdout) });
+    expect({ holders: (await adminQuery(query.holders, database)).rows, accounts: (await adminQuery(query.accounts, database)).rows }).toEqual(fromSqlite);
+    // And over the store it made (no longer empty: every account replaced).
+    const again = await runBinary(['--db', url, '--json', 'import', file, '--skip-invalid']);
+    expect(JSON.parse(again.stdout).imported).toEqual(JSON.parse(skipped.stdout).imported);
+    expect({ holders: (await adminQuery(query.holders, database)).rows, accounts: (await adminQuery(query.accounts, database)).rows }).toEqual(fromSqlite);
   });
 
   it('twelve processes issuing resets for one login at once leave exactly one valid link', async () => {

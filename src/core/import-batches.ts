@@ -1,5 +1,5 @@
-import { csvRecordBatches, CsvSyntaxError } from './csv-records.js';
-import { IMPORT_COLUMNS, readHeader, readImportRow } from './import-row.js';
+import { csvRecordBatches, CsvSyntaxError, type CsvStart } from './csv-records.js';
+import { IMPORT_COLUMNS, readHeader, readImportRow, type ColumnIndex } from './import-row.js';
 import { nameKey } from './name-key.js';
 
 /** Values per holder row in `ImportBatch.holders`, in this order. */
@@ -56,13 +56,19 @@ function fileError(line: number, reason: string): ImportFileError {
 // Small batches keep both threads busy: the main thread starts inserting sooner and waits less.
 const ROWS_PER_BATCH = 500;
 
+/** A later part of an export read on its own (see export-split.ts): where it starts, and the file's header, read already. */
+export interface LaterPart extends CsvStart {
+  header: ColumnIndex;
+}
+
 /**
  * Reads and validates an export into batches (row-level rules only; account-level rules need
  * the whole file: the store checks them, helped by `oddRuns`). Throws ImportFileError when the
- * file cannot be read at all.
+ * file cannot be read at all. With `part`, the source is a later part of the file: records from
+ * its first byte, numbered from `part.line`, read with the header given.
  */
-export async function* importBatches(source: AsyncIterable<string | Buffer>, sourceName: string): AsyncGenerator<ImportBatch> {
-  let header: ReturnType<typeof readHeader> | undefined;
+export async function* importBatches(source: AsyncIterable<string | Buffer>, sourceName: string, part?: LaterPart): AsyncGenerator<ImportBatch> {
+  let header: ReturnType<typeof readHeader> | undefined = part ? { ok: true, index: part.header } : undefined;
   let batch: ImportBatch = { holders: [], accounts: [], rejected: [], rowsRead: 0, oddRuns: [] };
   // The run in progress, in plain variables: an object per account would cost a million allocations.
   let runAccount = '';
@@ -77,7 +83,7 @@ export async function* importBatches(source: AsyncIterable<string | Buffer>, sou
     }
   };
   try {
-    for await (const records of csvRecordBatches(source)) {
+    for await (const records of csvRecordBatches(source, part)) {
       for (const record of records) {
         if (header === undefined) {
           header = readHeader(record.fields);

@@ -4,7 +4,9 @@ import { Worker } from 'node:worker_threads';
 import { UsageError } from '../core/errors.js';
 import { ImportFileError, type ImportBatch } from '../core/import-batches.js';
 import { packageRoot } from '../core/package-root.js';
-import type { ImportWorkerMessage } from './import-worker.js';
+import { findExportSplit } from './export-split.js';
+import type { ImportWorkerData, ImportWorkerMessage } from './import-worker.js';
+import { rowlessBatch } from './postgres/copy-batches.js';
 
 /**
  * The bundled worker, or null when running from source (in-process tests), where parsing stays
@@ -33,46 +35,90 @@ export function parsingThreadFailure(error: Error): Error {
   );
 }
 
+// One parsing thread, its messages queued as they come.
+interface ParsingThread {
+  worker: Worker;
+  messages: ImportWorkerMessage[];
+  failure: Error | null;
+  exited: boolean;
+}
+
 /**
  * The same batches as `importBatches(createReadStream(path))`, read and validated on a worker
  * thread. Each batch taken hands the worker a credit for one more; leaving early ends the worker.
  * `copyText` (for a PostgreSQL store only: its import reads them) has the rows written as COPY
- * text on the worker too (copy-batches.ts), the batches' row arrays then left empty.
+ * text on the worker too (copy-batches.ts), the batches' row arrays then left empty; a large file
+ * is then read in two parts (export-split.ts) on two threads, their batches as they come, the
+ * later part's marked (CopyText.laterPart) and the first part's filter of accounts after its last
+ * (CopyText.seen). A file error is the first in the file: the later part's waits for the first
+ * part to end without one.
  */
 export async function* importBatchesInWorker(workerPath: string, path: string, options: { copyText?: boolean } = {}): AsyncGenerator<ImportBatch> {
-  const worker = new Worker(workerPath, { workerData: { path, copyText: options.copyText === true }, resourceLimits: WORKER_HEAP });
-  const queue: ImportWorkerMessage[] = [];
+  const copyText = options.copyText === true;
+  const split = copyText ? await findExportSplit(path) : null;
+  const parts: ImportWorkerData[] = split
+    ? [
+        { path, copyText, end: split.at },
+        { path, copyText, part: split },
+      ]
+    : [{ path, copyText }];
   let wake: (() => void) | null = null;
-  let failure: Error | null = null;
-  let exited = false;
-  worker.on('message', (message: ImportWorkerMessage) => {
-    queue.push(message);
-    wake?.();
+  const threads = parts.map((workerData): ParsingThread => {
+    const thread: ParsingThread = { worker: new Worker(workerPath, { workerData, resourceLimits: WORKER_HEAP }), messages: [], failure: null, exited: false };
+    thread.worker.on('message', (message: ImportWorkerMessage) => {
+      thread.messages.push(message);
+      wake?.();
+    });
+    thread.worker.on('error', (error) => {
+      thread.failure = parsingThreadFailure(error);
+      wake?.();
+    });
+    thread.worker.on('exit', (code) => {
+      if (code !== 0) thread.failure ??= new Error(`the import worker stopped with code ${code}`);
+      thread.exited = true;
+      wake?.();
+    });
+    return thread;
   });
-  worker.on('error', (error) => {
-    failure = parsingThreadFailure(error);
-    wake?.();
-  });
-  worker.on('exit', (code) => {
-    if (code !== 0) failure ??= new Error(`the import worker stopped with code ${code}`);
-    exited = true;
-    wake?.();
-  });
+  // A part is over when done; the later part's failure is held until the first part is over.
+  const over = threads.map(() => false);
+  let laterFailure: Error | null = null;
+  const fail = (index: number, error: Error) => {
+    if (index === 0) throw error;
+    laterFailure = error;
+    over[index] = true;
+    void threads[index]!.worker.terminate();
+  };
+  // Taken in turn when both have batches ready, so that neither waits for credits the other took.
+  let turn = 0;
+  const ready = (i: number) => !over[i] && (threads[i]!.messages.length > 0 || threads[i]!.failure !== null || threads[i]!.exited);
   try {
-    for (;;) {
-      while (queue.length === 0 && failure === null && !exited) await new Promise<void>((resolve) => (wake = resolve));
-      wake = null;
-      const message = queue.shift();
-      if (!message) throw failure ?? new Error('the import worker ended without finishing');
-      if (message.type === 'done') return;
-      if (message.type === 'error') {
-        if (message.file) throw new ImportFileError(message.message, message.file.line, message.file.reason);
-        throw Object.assign(new Error(message.message), { code: message.code });
+    while (!over.every(Boolean)) {
+      const index = ready(turn) ? turn : threads.findIndex((_, i) => ready(i));
+      turn = (index + 1) % threads.length;
+      if (index === -1) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+        continue;
       }
-      worker.postMessage('credit');
-      yield message.batch;
+      const thread = threads[index]!;
+      const message = thread.messages.shift();
+      if (!message) {
+        fail(index, thread.failure ?? new Error('the import worker ended without finishing'));
+        continue;
+      }
+      if (message.type === 'done') {
+        over[index] = true;
+        if (message.seen) yield rowlessBatch({ holders: '', accounts: '', holderCount: 0, seen: message.seen });
+      } else if (message.type === 'error') {
+        fail(index, message.file ? new ImportFileError(message.message, message.file.line, message.file.reason) : Object.assign(new Error(message.message), { code: message.code }));
+      } else {
+        thread.worker.postMessage('credit');
+        yield message.batch;
+      }
     }
+    if (laterFailure) throw laterFailure;
   } finally {
-    await worker.terminate();
+    await Promise.all(threads.map((thread) => thread.worker.terminate()));
   }
 }

@@ -1,24 +1,36 @@
-// Worker-thread entry (bundled as dist/import-worker.js): reads and validates an export file
-// while the main thread writes earlier batches to SQLite, so parsing and inserting overlap on
-// two cores. Credit-based flow control keeps at most a few batches in flight, so memory stays
-// bounded whatever the file size.
+// Worker-thread entry (bundled as dist/import-worker.js): reads and validates an export file (or
+// one part of it, see export-split.ts) while the main thread writes earlier batches to the store,
+// so parsing and writing overlap on two cores. Credit-based flow control keeps at most a few
+// batches in flight, so memory stays bounded whatever the file size.
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { importBatches, ImportFileError, type ImportBatch } from '../core/import-batches.js';
-import { copyBatches } from './postgres/copy-batches.js';
+import { importBatches, ImportFileError, type ImportBatch, type LaterPart } from '../core/import-batches.js';
+import { copyBatches, CopyFormatter } from './postgres/copy-batches.js';
 
 /** Batches the worker may send ahead of the main thread's inserts. */
 export const BATCH_CREDITS = 4;
 
+/** What the worker is asked to read. */
+export interface ImportWorkerData {
+  path: string;
+  /** Rows as COPY text (copy-batches.ts), for a PostgreSQL store. */
+  copyText: boolean;
+  /** The first part of a file read in two: its bytes before this offset. */
+  end?: number;
+  /** The later part of a file read in two: from `at` to the end. */
+  part?: LaterPart & { at: number };
+}
+
 /** What the worker says to the main thread. */
 export type ImportWorkerMessage =
   | { type: 'batch'; batch: ImportBatch }
-  | { type: 'done' }
+  /** `seen`: the first part's filter of accounts (CopyText.seen). */
+  | { type: 'done'; seen?: Uint32Array }
   | { type: 'error'; message: string; code?: string; file?: { line: number; reason: string } };
 
 async function run(): Promise<void> {
   const port = parentPort!;
-  const { path, copyText } = workerData as { path: string; copyText: boolean };
+  const { path, copyText, end, part } = workerData as ImportWorkerData;
   let credits = BATCH_CREDITS;
   let wake: (() => void) | null = null;
   port.on('message', () => {
@@ -27,15 +39,18 @@ async function run(): Promise<void> {
     wake = null;
   });
   try {
-    const batches = importBatches(createReadStream(path), path);
+    const source = createReadStream(path, { start: part?.at, end: end === undefined ? undefined : end - 1 });
+    const batches = importBatches(source, path, part);
     // For a PostgreSQL store the rows cross as COPY text: one string is cheaper to post than
     // thousands, and writing it costs this thread, not the one feeding the server.
-    for await (const batch of copyText ? copyBatches(batches) : batches) {
+    const formatter = copyText ? new CopyFormatter(part !== undefined) : null;
+    for await (const batch of formatter ? copyBatches(batches, formatter) : batches) {
       while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
       credits--;
       port.postMessage({ type: 'batch', batch } satisfies ImportWorkerMessage);
     }
-    port.postMessage({ type: 'done' } satisfies ImportWorkerMessage);
+    const seen = formatter && end !== undefined ? formatter.seen : undefined;
+    port.postMessage({ type: 'done', seen } satisfies ImportWorkerMessage, seen ? [seen.buffer as ArrayBuffer] : []);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     port.postMessage({

@@ -1,6 +1,6 @@
 import { from as copyFrom } from 'pg-copy-streams';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
@@ -9,7 +9,7 @@ import type { ImportOptions } from '../engine.js';
 import { ImportRejectedError, primaryRuleReason, unreadableAsUsage, type ImportOutcome, type RejectedRow } from '../import-outcome.js';
 import { finishImport } from '../finish-import.js';
 import { copyBatches } from './copy-batches.js';
-import { routeAccountLines } from './route-account-lines.js';
+import { routeAccountLines, settleLaterRuns } from './route-account-lines.js';
 import type { PostgresEngine } from './postgres-engine.js';
 
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -112,6 +112,16 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         const accountsOut = direct ? createWriteStream(accountsFile, { mode: 0o600 }) : null;
         const accountsWritten = accountsOut ? finished(accountsOut) : Promise.resolve();
         accountsWritten.catch(() => undefined);
+        const routeLines = async (lines: string) => {
+          const routed = accountsOut ? routeAccountLines(lines, nowIso) : { accounts: '', runs: lines };
+          if (routed.accounts !== '' && !accountsOut!.write(routed.accounts)) await once(accountsOut!, 'drain');
+          if (routed.runs !== '' && !runsOut.write(routed.runs)) await once(runsOut, 'drain');
+        };
+        // A large file is read in two parts on two threads (export-split.ts): the later part's
+        // account lines wait here until the first part's filter of accounts has come.
+        const laterFile = join(spool, 'later.tsv');
+        let laterOut: WriteStream | null = null;
+        let firstPartSeen: Uint32Array | null = null;
         for await (const { copy, rejected: rejectedRows, rowsRead: read } of copyBatches(readingSource())) {
           for (const row of rejectedRows) {
             rejected.push({ line: row.line, reason: row.reason });
@@ -119,16 +129,28 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
           }
           holders += copy.holderCount;
           rowsRead += read;
+          if (copy.seen) firstPartSeen = copy.seen;
           if (copy.accounts !== '') {
-            const routed = accountsOut ? routeAccountLines(copy.accounts, nowIso) : { accounts: '', runs: copy.accounts };
-            if (routed.accounts !== '' && !accountsOut!.write(routed.accounts)) await once(accountsOut!, 'drain');
-            if (routed.runs !== '' && !runsOut.write(routed.runs)) await once(runsOut, 'drain');
+            if (!copy.laterPart) await routeLines(copy.accounts);
+            else if (!(laterOut ??= createWriteStream(laterFile, { mode: 0o600 })).write(copy.accounts)) await once(laterOut, 'drain');
           }
           if (copy.holders !== '' && !holdersCopy.write(copy.holders)) await Promise.race([once(holdersCopy, 'drain'), holdersLoaded]);
           // (The last account line comes in a batch of its own, with no rows.)
           if (read > 0) options.onProgress?.(rowsRead);
         }
         holdersCopy.end();
+        // While the server takes in the last rows.
+        if (laterOut) {
+          laterOut.end();
+          await finished(laterOut);
+          let carry = '';
+          for await (const chunk of createReadStream(laterFile, { encoding: 'utf8' })) {
+            const text = carry + (chunk as string);
+            const whole = text.lastIndexOf('\n') + 1;
+            carry = text.slice(whole);
+            if (whole > 0) await routeLines(settleLaterRuns(text.slice(0, whole), firstPartSeen));
+          }
+        }
         await holdersLoaded;
         accountsOut?.end();
         runsOut.end();

@@ -1,3 +1,5 @@
+import { mayHaveSeen } from './copy-batches.js';
+
 /** Account lines of an import into a store with no accounts, sent two ways (see routeAccountLines). */
 export interface RoutedAccountLines {
   /** COPY text for the accounts table: id, name, imported_at. */
@@ -19,18 +21,40 @@ export function routeAccountLines(text: string, importedAt: string): RoutedAccou
   const end = `\t${importedAt}\n`;
   let accounts = '';
   let runs = '';
-  let start = 0;
-  while (start < text.length) {
-    const lineEnd = text.indexOf('\n', start);
-    // Tabs only delimit fields in COPY text (a tab in a value is written \t).
-    const afterId = text.indexOf('\t', start);
-    const afterName = text.indexOf('\t', afterId + 1);
-    const afterLine = text.indexOf('\t', afterName + 1);
+  eachAccountLine(text, (start, afterId, afterName, afterLine, lineEnd) => {
     const repeated = text.charCodeAt(afterLine + 1) === 0x74; // 't'
     const onePrimary = lineEnd === afterLine + 4 && text.charCodeAt(afterLine + 3) === 0x31; // "\t1" ends the line
     if (!repeated) accounts += `${text.slice(start, afterName)}${end}`;
     if (repeated || !onePrimary) runs += text.slice(start, lineEnd + 1);
+  });
+  return { accounts, runs };
+}
+
+/**
+ * The later part's account lines (CopyText.laterPart), each `f` (first in that part) checked
+ * against the first part's filter: an account the first part may have met has had a run before
+ * (`t`, which may be wrong, as allowed). Without that filter every run is taken as repeated.
+ */
+export function settleLaterRuns(text: string, firstPartSeen: Uint32Array | null): string {
+  let settled = '';
+  eachAccountLine(text, (start, afterId, _afterName, afterLine, lineEnd) => {
+    const flag = afterLine + 1;
+    if (text.charCodeAt(flag) === 0x66 /* f */ && (firstPartSeen === null || mayHaveSeen(firstPartSeen, text.slice(start, afterId)))) {
+      settled += `${text.slice(start, flag)}t${text.slice(flag + 1, lineEnd + 1)}`;
+    } else settled += text.slice(start, lineEnd + 1);
+  });
+  return settled;
+}
+
+// Each account line's start, the ends of its first three fields (account_id, name, first_line)
+// and its line feed. Tabs only delimit fields in COPY text (a tab in a value is written \t).
+function eachAccountLine(text: string, line: (start: number, afterId: number, afterName: number, afterLine: number, lineEnd: number) => void): void {
+  let start = 0;
+  while (start < text.length) {
+    const lineEnd = text.indexOf('\n', start);
+    const afterId = text.indexOf('\t', start);
+    const afterName = text.indexOf('\t', afterId + 1);
+    line(start, afterId, afterName, text.indexOf('\t', afterName + 1), lineEnd);
     start = lineEnd + 1;
   }
-  return { accounts, runs };
 }
