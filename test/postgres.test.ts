@@ -256,6 +256,30 @@ describePg('PostgreSQL store', () => {
     expect({ holders: (await adminQuery(query.holders, database)).rows, accounts: (await adminQuery(query.accounts, database)).rows }).toEqual(fromSqlite);
   });
 
+  it('a file read in two parts reports the file’s first unreadable line, whichever part it is in, as SQLite does', async () => {
+    const rows = Array.from({ length: 80_000 }, (_, i) => `F${i},Family ${i},primary,Ann,Lee,f${i}@example.com,`);
+    const database = await createTestDatabase();
+    const url = postgresUrl(database);
+    expect((await runBinary(['--db', url, 'init'])).code).toBe(0);
+    const sqlite = join(temp.dir, 'unreadable.db');
+    expect((await runInProcess(['--db', sqlite, 'init'])).code).toBe(0);
+    // A stray quote late in the file (the later part), then also one early (the first part).
+    for (const bad of [[70_000], [70_000, 1000]]) {
+      const lines = [...rows];
+      for (const at of bad) lines[at] = `F${at},Fam"ily,primary,Ann,Lee,f${at}@example.com,`;
+      const file = join(temp.dir, `unreadable-${bad.length}.csv`);
+      writeFileSync(file, `account_id,account_name,role,first_name,last_name,email,login_access\n${lines.join('\n')}\n`);
+      // Alone, the stray quote is in the later part. With the early one, the quotes' parity puts the
+      // cut after the late one (the first part's reader stops at the early one anyway).
+      expect((await findExportSplit(file))!.line).toBe(bad.length === 1 ? 40_299 : 70_003);
+      const expected = await runInProcess(['--db', sqlite, '--json', 'import', file]);
+      expect(JSON.parse(expected.stdout).error.message).toContain(`Line ${Math.min(...bad) + 2}:`);
+      const result = await runBinary(['--db', url, '--json', 'import', file]);
+      expect({ code: result.code, json: JSON.parse(result.stdout) }).toEqual({ code: expected.code, json: JSON.parse(expected.stdout) });
+      expect((await adminQuery('select count(*)::int as n from holders', database)).rows).toEqual([{ n: 0 }]);
+    }
+  });
+
   it('twelve processes issuing resets for one login at once leave exactly one valid link', async () => {
     const url = await pgDemo(new TestClock(new Date()));
     const env = { ENROLLSY_OUTBOX: join(temp.dir, 'race-outbox') };

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { importBatches, ImportFileError, type ImportBatch, type LaterPart } from '../core/import-batches.js';
-import { copyBatches, CopyFormatter } from './postgres/copy-batches.js';
+import { copyBatches, CopyFormatter, type CopyReadyBatch } from './postgres/copy-batches.js';
 
 /** Batches the worker may send ahead of the main thread's inserts. */
 export const BATCH_CREDITS = 4;
@@ -47,6 +47,17 @@ async function run(): Promise<void> {
     for await (const batch of formatter ? copyBatches(batches, formatter) : batches) {
       while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
       credits--;
+      // COPY text crosses as UTF-8 bytes, handed over rather than copied: encoding here costs
+      // this thread what it saves the main one, but the main thread then makes no large string
+      // per batch (its young generation grew with the file: peak RSS 166 MB at 1M rows, 182 at 2M).
+      const copy = 'copy' in batch ? (batch as CopyReadyBatch).copy : null;
+      if (copy && typeof copy.holders === 'string' && copy.holders !== '') {
+        const bytes = Buffer.from(copy.holders, 'utf8');
+        // (Its own buffer: above Buffer's pool size.)
+        copy.holders = bytes.byteLength === bytes.buffer.byteLength ? bytes : Uint8Array.prototype.slice.call(bytes);
+        port.postMessage({ type: 'batch', batch } satisfies ImportWorkerMessage, [copy.holders.buffer as ArrayBuffer]);
+        continue;
+      }
       port.postMessage({ type: 'batch', batch } satisfies ImportWorkerMessage);
     }
     const seen = formatter && end !== undefined ? formatter.seen : undefined;

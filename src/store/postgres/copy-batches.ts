@@ -11,7 +11,8 @@ const H = HOLDER_FIELDS.length;
  * together (nearly all) needs no grouping of its accounts, and one in any order is still read right.
  */
 export interface CopyText {
-  holders: string;
+  /** The text, or its UTF-8 bytes once encoded to cross threads (see import-worker.ts). */
+  holders: string | Uint8Array;
   accounts: string;
   holderCount: number;
   /**

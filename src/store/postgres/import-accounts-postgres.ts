@@ -134,7 +134,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
             if (!copy.laterPart) await routeLines(copy.accounts);
             else if (!(laterOut ??= createWriteStream(laterFile, { mode: 0o600 })).write(copy.accounts)) await once(laterOut, 'drain');
           }
-          if (copy.holders !== '' && !holdersCopy.write(copy.holders)) await Promise.race([once(holdersCopy, 'drain'), holdersLoaded]);
+          if (copy.holders.length > 0 && !holdersCopy.write(copy.holders)) await Promise.race([once(holdersCopy, 'drain'), holdersLoaded]);
           // (The last account line comes in a batch of its own, with no rows.)
           if (read > 0) options.onProgress?.(rowsRead);
         }
