@@ -139,8 +139,11 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
           if (read > 0) options.onProgress?.(rowsRead);
         }
         holdersCopy.end();
-        // While the server takes in the last rows.
-        if (laterOut) {
+        accountsOut?.end();
+        // The later part's account lines, settled against the first part's filter a chunk at a time
+        // while the server takes in the accounts before them (into an empty store) or the last rows.
+        async function* settledLater(): AsyncGenerator<{ accounts: string; runs: string }> {
+          if (!laterOut) return;
           laterOut.end();
           await finished(laterOut);
           let carry = '';
@@ -148,18 +151,27 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
             const text = carry + (chunk as string);
             const whole = text.lastIndexOf('\n') + 1;
             carry = text.slice(whole);
-            if (whole > 0) await routeLines(settleLaterRuns(text.slice(0, whole), firstPartSeen));
+            if (whole === 0) continue;
+            const settled = settleLaterRuns(text.slice(0, whole), firstPartSeen);
+            const routed = direct ? routeAccountLines(settled, nowIso) : { accounts: '', runs: settled };
+            if (routed.runs !== '' && !runsOut.write(routed.runs)) await once(runsOut, 'drain');
+            if (routed.accounts !== '') yield routed;
           }
         }
-        await holdersLoaded;
-        accountsOut?.end();
-        runsOut.end();
-        await Promise.all([accountsWritten, runsWritten]);
         if (direct) {
+          await Promise.all([holdersLoaded, accountsWritten]);
           const accountsCopy = client.query(copyFrom('copy accounts (id, name, imported_at) from stdin with (freeze)'));
-          await pipeline(createReadStream(accountsFile), accountsCopy);
+          await pipeline(async function* () {
+            yield* createReadStream(accountsFile);
+            for await (const routed of settledLater()) yield routed.accounts;
+          }, accountsCopy);
           copiedAccounts = accountsCopy.rowCount;
+        } else {
+          for await (const _ of settledLater());
+          await holdersLoaded;
         }
+        runsOut.end();
+        await runsWritten;
         await pipeline(createReadStream(runsFile), client.query(copyFrom('copy import_accounts (account_id, name, first_line, repeated, primaries) from stdin')));
       } catch (error) {
         // Ends the COPY (CopyFail) so the connection can roll the transaction back.
