@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { isUtf8 } from 'node:buffer';
 import { CsvSyntaxError, csvRecords, type CsvRecord } from '../src/core/csv-records.js';
+import { firstInvalidUtf8 } from '../src/core/utf8-chunks.js';
 
 type Chunk = string | Buffer;
 
@@ -295,6 +297,14 @@ describe('csvRecords: properties', () => {
     );
   });
 
+  it('reports a CSV error before invalid bytes in the same chunk first, and invalid bytes on their own line after a CR cut from its LF', async () => {
+    const early = Buffer.concat([Buffer.from('a,b\n"Fam"ily,x\nc,d\n'), Buffer.from([0xff]), Buffer.from('\n')]);
+    await expect(parseChunks([early])).rejects.toThrow(/^unexpected text after the closing " of field 1 in the record on line 2/);
+    const afterCrLf = [Buffer.from('h\r'), Buffer.concat([Buffer.from('\n'), Buffer.from([0x80]), Buffer.from('A')])];
+    const { error } = await parseFailure(afterCrLf);
+    expect({ message: error.message, line: error.line }).toEqual({ message: expect.stringContaining('invalid bytes on line 2'), line: 2 });
+  });
+
   it('gives the same result (records or error) however arbitrary bytes are chunked', async () => {
     // Bytes include CSV syntax, UTF-8 lead and continuation bytes, a BOM and invalid bytes.
     const byte = fc.constantFrom(0x22, 0x2c, 0x0a, 0x0d, 0x20, 0x61, 0xc3, 0xab, 0xe6, 0x97, 0xa5, 0xef, 0xbb, 0xbf, 0xff);
@@ -303,18 +313,31 @@ describe('csvRecords: properties', () => {
         const bytes = Buffer.from(values);
         const chunkings = [[bytes], cutAt(bytes, cuts.map((cut) => cut % (bytes.length + 1))), oneByteBuffers(bytes)];
         const outcomes = await Promise.all(chunkings.map((chunks) => outcome(chunks)));
-        let validUtf8 = true;
-        try {
-          new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-        } catch {
-          validUtf8 = false;
-        }
-        // Invalid UTF-8 is refused however it is chunked (which error comes first may differ);
-        // valid input gives the same records or the same error.
-        if (validUtf8) for (const result of outcomes) expect(result).toEqual(outcomes[0]);
-        else for (const result of outcomes) expect(result).toHaveProperty('error');
+        // The same records, or the same first error on the same line, invalid UTF-8 included (a
+        // large file is read in parts whose chunks are cut elsewhere than a whole read's).
+        for (const result of outcomes) expect(result).toEqual(outcomes[0]);
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('firstInvalidUtf8', () => {
+  it('finds where bytes stop being UTF-8 by the rule isUtf8 applies (overlong forms, surrogates, above U+10FFFF, cut sequences)', () => {
+    const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0x9f, 0xa0, 0x8f, 0x90));
+    const text = fc.string({ unit: 'grapheme', maxLength: 6 }).map((value) => [...Buffer.from(value, 'utf8')]);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(text, fc.array(byte, { maxLength: 4 })), { maxLength: 6 }), (pieces) => {
+        const bytes = Buffer.from(pieces.flat());
+        const at = firstInvalidUtf8(bytes);
+        expect(at === bytes.length).toBe(isUtf8(bytes));
+        expect(isUtf8(bytes.subarray(0, at))).toBe(true);
+        if (at < bytes.length) {
+          // No longer valid prefix: the bytes from `at` cannot continue it.
+          for (let end = at + 1; end <= Math.min(bytes.length, at + 4); end++) expect(isUtf8(bytes.subarray(0, end))).toBe(false);
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 });

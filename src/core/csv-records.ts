@@ -1,6 +1,6 @@
 import { formatCount } from './format-count.js';
 import { Buffer } from 'node:buffer';
-import { InvalidUtf8Error, Utf8Chunks } from './utf8-chunks.js';
+import { firstInvalidUtf8, InvalidUtf8Error, Utf8Chunks } from './utf8-chunks.js';
 
 /** One CSV record: its fields and the physical line (1-based) where it starts. */
 export interface CsvRecord {
@@ -337,16 +337,16 @@ export async function* csvRecordBatches(source: AsyncIterable<string | Buffer>, 
   let out: CsvRecord[] = [];
 
   // Invalid UTF-8 (say, a Latin-1 export) would silently turn names and addresses into U+FFFD.
+  // The text before the bad bytes is read first: a CSV error in it comes first in the file, and
+  // the reader then stands on the bad bytes' line (however the bytes were cut into chunks).
   const decode = (read: () => string): string => {
     try {
       return read();
     } catch (error) {
       if (!(error instanceof InvalidUtf8Error)) throw error;
-      // Where in these bytes the bad ones are, to name their line (best effort).
-      const lenient = error.bytes.toString('utf8');
-      const before = lenient.slice(0, Math.max(0, lenient.indexOf('\uFFFD')));
-      const line = parser.line + (before.match(/\r\n|\r|\n/g)?.length ?? 0);
-      throw new CsvSyntaxError(`the file is not UTF-8 text (invalid bytes on line ${line}): export or save it as "CSV UTF-8" and import again`, line);
+      feed(error.bytes.subarray(0, firstInvalidUtf8(error.bytes)).toString('latin1'), true);
+      if (parser.error) throw parser.error;
+      throw new CsvSyntaxError(`the file is not UTF-8 text (invalid bytes on line ${parser.line}): export or save it as "CSV UTF-8" and import again`, parser.line);
     }
   };
 

@@ -44,18 +44,21 @@ export class Utf8Chunks {
   }
 
   /**
-   * The chunk's bytes as Latin-1 text, one character per byte and none held back (a CSV reader
-   * that decodes only the fields with bytes ≥ 0x80 keeps every other string one byte per character,
-   * where a decoded chunk with one accent makes all its text two), after checking (fatal) that the
-   * bytes so far are UTF-8: a character cut at the chunk's end is checked with the next chunk.
+   * The chunk's complete characters' bytes as Latin-1 text, one character per byte (a CSV reader
+   * that decodes only the fields with bytes ≥ 0x80 keeps every other string one byte per
+   * character, where a decoded chunk with one accent makes all its text two), after checking
+   * (fatal) that they are UTF-8; a character cut at the chunk's end is held for the next one, as
+   * `write` holds it, so no byte is read before it is checked.
    */
   writeLatin1(chunk: Buffer): string {
     if (this.pending === null && isAscii(chunk)) return chunk.toString('latin1');
     const bytes = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    this.pending = null;
     const end = completeLength(bytes);
-    if (this.fatal && !isUtf8(bytes.subarray(0, end))) throw new InvalidUtf8Error(bytes);
-    this.pending = end < bytes.length ? Buffer.from(bytes.subarray(end)) : null;
-    return chunk.toString('latin1');
+    const complete = bytes.subarray(0, end);
+    if (this.fatal && !isUtf8(complete)) throw new InvalidUtf8Error(bytes);
+    if (end < bytes.length) this.pending = Buffer.from(bytes.subarray(end));
+    return complete.toString('latin1');
   }
 
   /** After writeLatin1: the end of the bytes, where a character still cut is invalid (fatal). */
@@ -69,6 +72,46 @@ export class Utf8Chunks {
   get empty(): boolean {
     return this.pending === null;
   }
+}
+
+/**
+ * Where the first byte that is not part of valid UTF-8 is (a sequence cut by the end counts as
+ * invalid), or the length when there is none: the same rule as `isUtf8` (no overlong forms, no
+ * surrogates, nothing above U+10FFFF).
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  const n = bytes.length;
+  let i = 0;
+  while (i < n) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    // The sequence's length after its lead byte, and the range its second byte must be in.
+    let more: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) more = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      more = 2;
+      if (b === 0xe0) low = 0xa0;
+      else if (b === 0xed) high = 0x9f;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      more = 3;
+      if (b === 0xf0) low = 0x90;
+      else if (b === 0xf4) high = 0x8f;
+    } else return i;
+    if (i + more >= n) return i;
+    const second = bytes[i + 1]!;
+    if (second < low || second > high) return i;
+    for (let k = 2; k <= more; k++) {
+      const next = bytes[i + k]!;
+      if (next < 0x80 || next > 0xbf) return i;
+    }
+    i += more + 1;
+  }
+  return n;
 }
 
 // How many leading bytes of `bytes` end on a character boundary: a lead byte among the last three

@@ -103,13 +103,20 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         }
       }
       const spool = mkdtempSync(join(tmpdir(), 'enrollsy-import-'));
+      // Its files' streams, closed before it goes (an error can leave one open).
+      const spoolFiles: WriteStream[] = [];
+      const spoolFile = (name: string): WriteStream => {
+        const stream = createWriteStream(join(spool, name), { mode: 0o600 });
+        spoolFiles.push(stream);
+        return stream;
+      };
       try {
         const runsFile = join(spool, 'runs.tsv');
-        const runsOut = createWriteStream(runsFile, { mode: 0o600 });
+        const runsOut = spoolFile('runs.tsv');
         const runsWritten = finished(runsOut);
         runsWritten.catch(() => undefined);
         const accountsFile = join(spool, 'accounts.tsv');
-        const accountsOut = direct ? createWriteStream(accountsFile, { mode: 0o600 }) : null;
+        const accountsOut = direct ? spoolFile('accounts.tsv') : null;
         const accountsWritten = accountsOut ? finished(accountsOut) : Promise.resolve();
         accountsWritten.catch(() => undefined);
         const routeLines = async (lines: string) => {
@@ -121,6 +128,15 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         // account lines wait here until the first part's filter of accounts has come.
         const laterFile = join(spool, 'later.tsv');
         let laterOut: WriteStream | null = null;
+        let laterWritten: Promise<void> = Promise.resolve();
+        const laterSpool = (): WriteStream => {
+          if (laterOut) return laterOut;
+          laterOut = spoolFile('later.tsv');
+          // Awaited once the lines are all written; a failed write (a full disk) rolls back like any other.
+          laterWritten = finished(laterOut);
+          laterWritten.catch(() => undefined);
+          return laterOut;
+        };
         let firstPartSeen: Uint32Array | null = null;
         for await (const { copy, rejected: rejectedRows, rowsRead: read } of copyBatches(readingSource())) {
           for (const row of rejectedRows) {
@@ -132,7 +148,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
           if (copy.seen) firstPartSeen = copy.seen;
           if (copy.accounts !== '') {
             if (!copy.laterPart) await routeLines(copy.accounts);
-            else if (!(laterOut ??= createWriteStream(laterFile, { mode: 0o600 })).write(copy.accounts)) await once(laterOut, 'drain');
+            else if (!laterSpool().write(copy.accounts)) await Promise.race([once(laterOut!, 'drain'), laterWritten]);
           }
           if (copy.holders.length > 0 && !holdersCopy.write(copy.holders)) await Promise.race([once(holdersCopy, 'drain'), holdersLoaded]);
           // (The last account line comes in a batch of its own, with no rows.)
@@ -145,7 +161,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         async function* settledLater(): AsyncGenerator<{ accounts: string; runs: string }> {
           if (!laterOut) return;
           laterOut.end();
-          await finished(laterOut);
+          await laterWritten;
           let carry = '';
           for await (const chunk of createReadStream(laterFile, { encoding: 'utf8' })) {
             const text = carry + (chunk as string);
@@ -181,6 +197,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         const loadError = await holdersLoaded.then(() => null, (failure: unknown) => failure);
         throw sourceFailed ? error : (loadError ?? error);
       } finally {
+        for (const stream of spoolFiles) stream.destroy();
         rmSync(spool, { recursive: true, force: true });
       }
       options.onSaving?.();
