@@ -41,8 +41,8 @@ async function run(): Promise<void> {
   try {
     const source = createReadStream(path, { start: part?.at, end: end === undefined ? undefined : end - 1 });
     const batches = importBatches(source, path, part);
-    // For a PostgreSQL store the rows cross as COPY text: one string is cheaper to post than
-    // thousands, and writing it costs this thread, not the one feeding the server.
+    // For a PostgreSQL store the rows cross as COPY text (its bytes, below): one piece is cheaper
+    // to post than thousands of values, and writing it costs this thread, not the one feeding the server.
     const formatter = copyText ? new CopyFormatter(part !== undefined) : null;
     for await (const batch of formatter ? copyBatches(batches, formatter) : batches) {
       while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
