@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { csvRecordBatches, csvRecords, type CsvRecord } from '../src/core/csv-records.js';
@@ -89,6 +90,12 @@ describe('findExportSplit', () => {
     expect(await findExportSplit(fileOf(small), { minBytes: 0 })).not.toBeNull();
     const badHeader = Buffer.from(`account_id;account_name\n${rows.join('\n')}\n`);
     expect(await findExportSplit(fileOf(badHeader), { minBytes: 0 })).toBeNull();
+  });
+
+  it('leaves a named pipe alone (read as it comes, on one thread): no open that would wait for its writer', async () => {
+    const fifo = join(temp.dir, 'pipe.csv');
+    execFileSync('mkfifo', [fifo]);
+    expect(await findExportSplit(fifo, { minBytes: 0 })).toBeNull();
   });
 
   it('numbers the later part’s rows as the whole file’s reader does, and gives it the header (columns in any order)', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { csvRecords } from '../core/csv-records.js';
 import { readHeader } from '../core/import-row.js';
 import type { LaterPart } from '../core/import-batches.js';
@@ -40,6 +40,10 @@ function lineBreaks(bytes: Buffer, to: number): number {
  * A file the reader refuses is refused by the first part's reader at the same place, before the cut.
  */
 export async function findExportSplit(path: string, { minBytes = SPLIT_MIN_BYTES, chunkBytes = CHUNK }: { minBytes?: number; chunkBytes?: number } = {}): Promise<ExportSplit | null> {
+  // A pipe or a device is read as it comes, on one thread: opening one here could wait for its
+  // writer, or take what the reader should get.
+  const file = statSync(path);
+  if (!file.isFile() || file.size < minBytes) return null;
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
