@@ -278,6 +278,20 @@ describePg('PostgreSQL store', () => {
       expect({ code: result.code, json: JSON.parse(result.stdout) }).toEqual({ code: expected.code, json: JSON.parse(expected.stdout) });
       expect((await adminQuery('select count(*)::int as n from holders', database)).rows).toEqual([{ n: 0 }]);
     }
+    // A byte that is not UTF-8 (a Latin-1 "é") in the later part: its line, as SQLite says it.
+    const latin1 = [...rows];
+    const text = `account_id,account_name,role,first_name,last_name,email,login_access\n${latin1.join('\n')}\n`;
+    const at = Buffer.byteLength(text.slice(0, text.indexOf('F70000,Family')));
+    const bytes = Buffer.from(text);
+    bytes[at + 'F70000,Famil'.length] = 0xe9;
+    const file = join(temp.dir, 'unreadable-latin1.csv');
+    writeFileSync(file, bytes);
+    const expected = await runInProcess(['--db', sqlite, '--json', 'import', file]);
+    expect(JSON.parse(expected.stdout).error.message).toContain('Line 70002: the file is not UTF-8 text (invalid bytes on line 70002)');
+    const result = await runBinary(['--db', url, '--json', 'import', file]);
+    expect(result.code).toBe(2);
+    expect({ code: result.code, json: JSON.parse(result.stdout) }).toEqual({ code: expected.code, json: JSON.parse(expected.stdout) });
+    expect((await adminQuery('select count(*)::int as n from holders', database)).rows).toEqual([{ n: 0 }]);
   });
 
   it('twelve processes issuing resets for one login at once leave exactly one valid link', async () => {

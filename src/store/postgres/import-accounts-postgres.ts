@@ -103,40 +103,28 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         }
       }
       const spool = mkdtempSync(join(tmpdir(), 'enrollsy-import-'));
-      // Its files' streams, closed before it goes (an error can leave one open).
+      // Its files (owner-only), each with the promise of its last write; their streams are closed
+      // before it goes (an error can leave one open), and a failed write (a full disk) rolls back.
       const spoolFiles: WriteStream[] = [];
-      const spoolFile = (name: string): WriteStream => {
-        const stream = createWriteStream(join(spool, name), { mode: 0o600 });
+      const spoolFile = (name: string) => {
+        const path = join(spool, name);
+        const stream = createWriteStream(path, { mode: 0o600 });
         spoolFiles.push(stream);
-        return stream;
+        const written = finished(stream);
+        written.catch(() => undefined);
+        return { path, stream, written };
       };
+      const spoolWrite = async (file: { stream: WriteStream }, text: string) => {
+        if (text !== '' && !file.stream.write(text)) await once(file.stream, 'drain');
+      };
+      // Into a store with no accounts, each first run's account line goes straight to `accounts`.
+      const route = (lines: string) => (direct ? routeAccountLines(lines, nowIso) : { accounts: '', runs: lines });
       try {
-        const runsFile = join(spool, 'runs.tsv');
-        const runsOut = spoolFile('runs.tsv');
-        const runsWritten = finished(runsOut);
-        runsWritten.catch(() => undefined);
-        const accountsFile = join(spool, 'accounts.tsv');
-        const accountsOut = direct ? spoolFile('accounts.tsv') : null;
-        const accountsWritten = accountsOut ? finished(accountsOut) : Promise.resolve();
-        accountsWritten.catch(() => undefined);
-        const routeLines = async (lines: string) => {
-          const routed = accountsOut ? routeAccountLines(lines, nowIso) : { accounts: '', runs: lines };
-          if (routed.accounts !== '' && !accountsOut!.write(routed.accounts)) await once(accountsOut!, 'drain');
-          if (routed.runs !== '' && !runsOut.write(routed.runs)) await once(runsOut, 'drain');
-        };
+        const runs = spoolFile('runs.tsv');
+        const accounts = spoolFile('accounts.tsv');
         // A large file is read in two parts on two threads (export-split.ts): the later part's
         // account lines wait here until the first part's filter of accounts has come.
-        const laterFile = join(spool, 'later.tsv');
-        let laterOut: WriteStream | null = null;
-        let laterWritten: Promise<void> = Promise.resolve();
-        const laterSpool = (): WriteStream => {
-          if (laterOut) return laterOut;
-          laterOut = spoolFile('later.tsv');
-          // Awaited once the lines are all written; a failed write (a full disk) rolls back like any other.
-          laterWritten = finished(laterOut);
-          laterWritten.catch(() => undefined);
-          return laterOut;
-        };
+        const later = spoolFile('later.tsv');
         let firstPartSeen: Uint32Array | null = null;
         for await (const { copy, rejected: rejectedRows, rowsRead: read } of copyBatches(readingSource())) {
           for (const row of rejectedRows) {
@@ -146,49 +134,51 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
           holders += copy.holderCount;
           rowsRead += read;
           if (copy.seen) firstPartSeen = copy.seen;
-          if (copy.accounts !== '') {
-            if (!copy.laterPart) await routeLines(copy.accounts);
-            else if (!laterSpool().write(copy.accounts)) await Promise.race([once(laterOut!, 'drain'), laterWritten]);
+          if (copy.laterPart) await spoolWrite(later, copy.accounts);
+          else {
+            const routed = route(copy.accounts);
+            await spoolWrite(accounts, routed.accounts);
+            await spoolWrite(runs, routed.runs);
           }
           if (copy.holders.length > 0 && !holdersCopy.write(copy.holders)) await Promise.race([once(holdersCopy, 'drain'), holdersLoaded]);
           // (The last account line comes in a batch of its own, with no rows.)
           if (read > 0) options.onProgress?.(rowsRead);
         }
         holdersCopy.end();
-        accountsOut?.end();
+        accounts.stream.end();
+        later.stream.end();
         // The later part's account lines, settled against the first part's filter a chunk at a time
-        // while the server takes in the accounts before them (into an empty store) or the last rows.
-        async function* settledLater(): AsyncGenerator<{ accounts: string; runs: string }> {
-          if (!laterOut) return;
-          laterOut.end();
-          await laterWritten;
+        // while the server takes in the accounts before them (into an empty store) or the last rows;
+        // their runs go to the runs' file, their accounts are yielded.
+        async function* settledLaterAccounts(): AsyncGenerator<string> {
+          await later.written;
           let carry = '';
-          for await (const chunk of createReadStream(laterFile, { encoding: 'utf8' })) {
+          for await (const chunk of createReadStream(later.path, { encoding: 'utf8' })) {
             const text = carry + (chunk as string);
             const whole = text.lastIndexOf('\n') + 1;
             carry = text.slice(whole);
             if (whole === 0) continue;
-            const settled = settleLaterRuns(text.slice(0, whole), firstPartSeen);
-            const routed = direct ? routeAccountLines(settled, nowIso) : { accounts: '', runs: settled };
-            if (routed.runs !== '' && !runsOut.write(routed.runs)) await once(runsOut, 'drain');
-            if (routed.accounts !== '') yield routed;
+            const routed = route(settleLaterRuns(text.slice(0, whole), firstPartSeen));
+            await spoolWrite(runs, routed.runs);
+            if (routed.accounts !== '') yield routed.accounts;
           }
         }
         if (direct) {
-          await Promise.all([holdersLoaded, accountsWritten]);
+          await Promise.all([holdersLoaded, accounts.written]);
           const accountsCopy = client.query(copyFrom('copy accounts (id, name, imported_at) from stdin with (freeze)'));
           await pipeline(async function* () {
-            yield* createReadStream(accountsFile);
-            for await (const routed of settledLater()) yield routed.accounts;
+            yield* createReadStream(accounts.path);
+            yield* settledLaterAccounts();
           }, accountsCopy);
           copiedAccounts = accountsCopy.rowCount;
         } else {
-          for await (const _ of settledLater());
+          // (No account line goes to `accounts` then: this yields nothing.)
+          for await (const _ of settledLaterAccounts());
           await holdersLoaded;
         }
-        runsOut.end();
-        await runsWritten;
-        await pipeline(createReadStream(runsFile), client.query(copyFrom('copy import_accounts (account_id, name, first_line, repeated, primaries) from stdin')));
+        runs.stream.end();
+        await runs.written;
+        await pipeline(createReadStream(runs.path), client.query(copyFrom('copy import_accounts (account_id, name, first_line, repeated, primaries) from stdin')));
       } catch (error) {
         // Ends the COPY (CopyFail) so the connection can roll the transaction back.
         if (!holdersCopy.writableFinished) holdersCopy.destroy(error as Error);
