@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CopyFormatter } from '../src/store/postgres/copy-batches.js';
+import { CopyWriter } from '../src/store/postgres/copy-batches.js';
 import { routeAccountLines, settleLaterRuns } from '../src/store/postgres/route-account-lines.js';
 
 // How an import into a store with no accounts splits the account lines (copy-batches.ts) between
@@ -27,7 +27,7 @@ describe('account lines of an import into an empty store (PostgreSQL)', () => {
 
   it('a later part’s first runs of accounts the first part met become later runs; the others, and lines already `t`, stay', () => {
     // The first part's formatter met B\\1 (an id with a backslash, as COPY text) and C1.
-    const first = new CopyFormatter();
+    const first = new CopyWriter();
     first.format({ holders: ['B\\1', '2', 'primary', 'a', 'b', '', '', '0', 'a b', 'C1', '3', 'primary', 'a', 'b', '', '', '0', 'a b'], accounts: ['B\\1', 'Bee', '2', 'C1', 'See', '3'], rejected: [], rowsRead: 2, oddRuns: [] });
     const later = ['B\\\\1\tBee again\t900\tf\t0', 'D1\tDee\t901\tf\t1', 'C1\tSee\t902\tt\t1', 'E1\tEe\t903\tf\t2'].map((line) => `${line}\n`).join('');
     expect(settleLaterRuns(later, first.seen)).toBe(['B\\\\1\tBee again\t900\tt\t0', 'D1\tDee\t901\tf\t1', 'C1\tSee\t902\tt\t1', 'E1\tEe\t903\tf\t2'].map((line) => `${line}\n`).join(''));

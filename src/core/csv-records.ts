@@ -8,6 +8,18 @@ export interface CsvRecord {
   fields: string[];
 }
 
+/** Where a parser's records go, in file order. */
+export interface CsvSink {
+  /** A record the parser read. */
+  record(fields: string[], line: number): void;
+  /**
+   * Tried where each record starts, when given and the source is bytes: reads the record at
+   * text[start…] (the bytes as Latin-1) by itself, one physical line, and returns the index of the line break (LF or CR) that ends it; or -1 to leave
+   * the record to the parser.
+   */
+  fast?: (text: string, start: number, line: number) => number;
+}
+
 /** A malformed CSV (unterminated quote, a quote in the middle of an unquoted field...). */
 export class CsvSyntaxError extends Error {
   constructor(
@@ -95,8 +107,8 @@ class CsvParser {
     this.line = this.recordLine = this.fieldLine = firstLine;
   }
 
-  /** Parses `s` (bytes as Latin-1 when `bytes`, else text), appending finished records to `out`; on bad input sets `error` and stops. */
-  feed(s: string, bytes: boolean, out: CsvRecord[]): void {
+  /** Parses `s` (bytes as Latin-1 when `bytes`, else text), handing finished records to `sink`; on bad input sets `error` and stops. */
+  feed(s: string, bytes: boolean, sink: CsvSink): void {
     if (bytes !== this.bytes) {
       // A source that mixes strings and bytes (tests do): the field in progress, in the new terms.
       if (bytes) this.high = /[^\x00-\x7f]/.test(this.partial);
@@ -113,6 +125,8 @@ class CsvParser {
     const decodes = bytes;
     let line = this.line;
     let recordLine = this.recordLine;
+    // (Bytes only: a fast reader reads a character beyond ASCII as its UTF-8 bytes.)
+    const fast = bytes ? sink.fast : undefined;
     const n = s.length;
     let i = 0;
     loop: while (i < n) {
@@ -127,6 +141,14 @@ class CsvParser {
             i++;
             state = AFTER_CR;
           } else {
+            const end = fast === undefined ? -1 : fast(s, i, line);
+            if (end >= 0) {
+              // Read by the sink itself, line break included.
+              line++;
+              i = end + 1;
+              if (s.charCodeAt(end) === CR) state = AFTER_CR;
+              break;
+            }
             recordLine = line;
             state = FIELD_START;
           }
@@ -173,7 +195,7 @@ class CsvParser {
             high = false;
             i = j + 1;
             if (c !== COMMA) {
-              out.push({ line: recordLine, fields });
+              sink.record(fields, recordLine);
               fields = [];
               line++;
               state = c === CR ? AFTER_CR : RECORD_START;
@@ -235,7 +257,7 @@ class CsvParser {
             fields.push(high && decodes ? fromBytes(partial) : partial);
             partial = '';
             high = false;
-            out.push({ line: recordLine, fields });
+            sink.record(fields, recordLine);
             fields = [];
             line++;
             i++;
@@ -272,8 +294,8 @@ class CsvParser {
     }
   }
 
-  /** Finishes the input: emits a record that had no final line break, or reports an open quote. */
-  end(out: CsvRecord[]): void {
+  /** Finishes the input: hands over a record that had no final line break, or reports an open quote. */
+  end(sink: CsvSink): void {
     if (this.error) return;
     switch (this.state) {
       case QUOTED: {
@@ -292,7 +314,7 @@ class CsvParser {
       case UNQUOTED:
       case QUOTE_SEEN:
         this.fields.push(this.high ? fromBytes(this.partial) : this.partial);
-        out.push({ line: this.recordLine, fields: this.fields });
+        sink.record(this.fields, this.recordLine);
         this.fields = [];
         this.partial = '';
         this.high = false;
@@ -326,6 +348,22 @@ export interface CsvStart {
  * Throws CsvSyntaxError after the records that precede the problem.
  */
 export async function* csvRecordBatches(source: AsyncIterable<string | Buffer>, start?: CsvStart): AsyncGenerator<CsvRecord[]> {
+  let out: CsvRecord[] = [];
+  const sink: CsvSink = { record: (fields, line) => void out.push({ line, fields }) };
+  for await (const _ of readCsvInto(source, sink, start)) {
+    if (out.length > 0) {
+      yield out;
+      out = [];
+    }
+  }
+}
+
+/**
+ * Reads a source's records into `sink`, a chunk at a time (yielding after each): the parsing loop
+ * stays synchronous and tight, and the sink holds at most a chunk's worth of what it makes of them.
+ * Throws CsvSyntaxError after the records that precede the problem have gone to the sink.
+ */
+export async function* readCsvInto(source: AsyncIterable<string | Buffer>, sink: CsvSink, start?: CsvStart): AsyncGenerator<void> {
   const parser = new CsvParser(start?.line ?? 1);
   // The bytes as Latin-1 text for the parser (see CsvParser), checked to be UTF-8 as they come; a
   // string source's text is read as its UTF-8 bytes too. The BOM is dropped at the file's
@@ -334,7 +372,6 @@ export async function* csvRecordBatches(source: AsyncIterable<string | Buffer>, 
   let started = start !== undefined;
   // The file's first characters, until there are enough to tell a BOM.
   let head = '';
-  let out: CsvRecord[] = [];
 
   // Invalid UTF-8 (say, a Latin-1 export) would silently turn names and addresses into U+FFFD.
   // The text before the bad bytes is read first: a CSV error in it comes first in the file, and
@@ -365,15 +402,7 @@ export async function* csvRecordBatches(source: AsyncIterable<string | Buffer>, 
       }
       started = true;
     }
-    if (text.length > 0) parser.feed(text, bytes, out);
-  };
-
-  // Records are parsed a chunk at a time and handed over as one array: the parsing loop stays
-  // synchronous and tight, and at most one chunk's worth of records is held.
-  const take = (): CsvRecord[] => {
-    const records = out;
-    out = [];
-    return records;
+    if (text.length > 0) parser.feed(text, bytes, sink);
   };
 
   for await (const chunk of source) {
@@ -384,11 +413,11 @@ export async function* csvRecordBatches(source: AsyncIterable<string | Buffer>, 
     } else {
       feed(decode(() => decoder.writeLatin1(chunk)), true);
     }
-    if (out.length > 0) yield take();
+    yield;
     if (parser.error) throw parser.error;
   }
   decode(() => (decoder.endLatin1(), ''));
-  parser.end(out);
-  if (out.length > 0) yield take();
+  parser.end(sink);
+  yield;
   if (parser.error) throw parser.error;
 }

@@ -1,6 +1,7 @@
-import { csvRecordBatches, CsvSyntaxError, type CsvStart } from './csv-records.js';
-import { IMPORT_COLUMNS, readHeader, readImportRow, type ColumnIndex } from './import-row.js';
+import { CsvSyntaxError, readCsvInto, type CsvSink, type CsvStart } from './csv-records.js';
+import { IMPORT_COLUMNS, readHeader, readImportRow, type ColumnIndex, type ImportRow } from './import-row.js';
 import { nameKey } from './name-key.js';
+import { readSimpleRow, SIMPLE, SimpleRow } from './simple-row.js';
 
 /** Values per holder row in `ImportBatch.holders`, in this order. */
 export const HOLDER_FIELDS = ['account_id', 'position', 'role', 'first_name', 'last_name', 'email', 'email_key', 'login_access', 'name_key'] as const;
@@ -62,63 +63,141 @@ export interface LaterPart extends CsvStart {
 }
 
 /**
+ * Where an import's valid rows go instead of its batches' value arrays: a PostgreSQL import writes
+ * them as COPY text while they are read (copy-batches.ts). With one, the reader also reads the
+ * simple rows (simple-row.ts) without making a string of each field.
+ */
+export interface RowOutput {
+  /** A valid row; `startsRun` when its account is not the one of the valid row before. */
+  row(row: ImportRow, line: number, startsRun: boolean): void;
+  /** A valid row readSimpleRow read (its fields are ranges of `text`, see SimpleRow); `accountId` is its account's. */
+  simpleRow(text: string, row: SimpleRow, line: number, accountId: string, startsRun: boolean): void;
+  /** The batch, with what was written of its rows (called as each batch is cut; `last` for the file's last). */
+  take(batch: ImportBatch, last: boolean): ImportBatch;
+}
+
+const newBatch = (): ImportBatch => ({ holders: [], accounts: [], rejected: [], rowsRead: 0, oddRuns: [] });
+
+// Turns an export's records, in file order, into batches (see importBatches).
+class ImportReader implements CsvSink {
+  #index: ColumnIndex | undefined;
+  #simple = new SimpleRow();
+  #batch = newBatch();
+  #ready: ImportBatch[] = [];
+  // The run in progress, in plain fields: an object per account would cost a million allocations.
+  #runAccount = '';
+  #runFirstLine = 0;
+  #runPrimaries: number[] = [];
+  readonly fast: CsvSink['fast'];
+
+  constructor(
+    header: ColumnIndex | undefined,
+    private readonly output: RowOutput | undefined,
+  ) {
+    this.#index = header;
+    if (output) this.fast = (text, start, line) => this.#simpleRow(output, text, start, line);
+  }
+
+  record(fields: string[], line: number): void {
+    const index = this.#index;
+    if (index === undefined) {
+      const header = readHeader(fields);
+      if (!header.ok) throw fileError(line, header.reason);
+      this.#index = header.index;
+      return;
+    }
+    const batch = this.#batch;
+    batch.rowsRead++;
+    const result = readImportRow(fields, index);
+    if (result.ok) {
+      const r = result.row;
+      const startsRun = this.#startRow(r.accountId, line, r.role === 'primary');
+      if (this.output) this.output.row(r, line, startsRun);
+      else {
+        const text = String(line);
+        batch.holders.push(r.accountId, text, r.role, r.firstName, r.lastName, r.email ?? '', r.emailKey ?? '', r.loginAccess ? '1' : '0', nameKey(r.firstName, r.lastName));
+        if (startsRun) batch.accounts.push(r.accountId, r.accountName, text);
+      }
+    } else {
+      batch.rejected.push({ line, reason: result.reason, accountId: result.accountId });
+    }
+    if (batch.rowsRead === ROWS_PER_BATCH) this.#cut(false);
+  }
+
+  #simpleRow(output: RowOutput, text: string, start: number, line: number): number {
+    if (this.#index === undefined) return -1;
+    const row = this.#simple;
+    const end = readSimpleRow(text, start, this.#index, row);
+    if (end < 0) return end;
+    this.#batch.rowsRead++;
+    const from = row.ranges[SIMPLE.accountId]!;
+    const to = row.ranges[SIMPLE.accountId + 1]!;
+    const account = this.#runAccount;
+    let same = to - from === account.length;
+    for (let i = 0; same && i < account.length; i++) same = text.charCodeAt(from + i) === account.charCodeAt(i);
+    const startsRun = this.#startRow(same ? account : text.slice(from, to), line, row.ranges[SIMPLE.role] === 1);
+    output.simpleRow(text, row, line, this.#runAccount, startsRun);
+    if (this.#batch.rowsRead === ROWS_PER_BATCH) this.#cut(false);
+    return end;
+  }
+
+  // Follows the runs of an account's consecutive valid rows; says whether this row starts one.
+  #startRow(accountId: string, line: number, primary: boolean): boolean {
+    const starts = accountId !== this.#runAccount;
+    if (starts) {
+      this.#endRun();
+      this.#runAccount = accountId;
+      this.#runFirstLine = line;
+    }
+    if (primary) this.#runPrimaries.push(line);
+    return starts;
+  }
+
+  #endRun(): void {
+    if (this.#runAccount === '') return;
+    if (this.#runPrimaries.length === 1) this.#runPrimaries.length = 0;
+    else {
+      this.#batch.oddRuns.push({ accountId: this.#runAccount, firstLine: this.#runFirstLine, primaryLines: this.#runPrimaries });
+      this.#runPrimaries = [];
+    }
+  }
+
+  #cut(last: boolean): void {
+    const batch = this.output ? this.output.take(this.#batch, last) : this.#batch;
+    this.#ready.push(batch);
+    this.#batch = newBatch();
+  }
+
+  /** The batches made so far, handed over once. */
+  take(): ImportBatch[] {
+    const ready = this.#ready;
+    this.#ready = [];
+    return ready;
+  }
+
+  /** Ends the file: its last batch (with an output, always: the last run is written with it). */
+  finish(sourceName: string): void {
+    if (this.#index === undefined) throw fileError(1, `${sourceName} is empty: expected a header row (${IMPORT_COLUMNS.join(', ')})`);
+    this.#endRun();
+    if (this.output || this.#batch.rowsRead > 0 || this.#batch.oddRuns.length > 0) this.#cut(true);
+  }
+}
+
+/**
  * Reads and validates an export into batches (row-level rules only; account-level rules need
  * the whole file: the store checks them, helped by `oddRuns`). Throws ImportFileError when the
  * file cannot be read at all. With `part`, the source is a later part of the file: records from
- * its first byte, numbered from `part.line`, read with the header given.
+ * its first byte, numbered from `part.line`, read with the header given. With `output`, valid
+ * rows go there instead of the batches' arrays (see RowOutput).
  */
-export async function* importBatches(source: AsyncIterable<string | Buffer>, sourceName: string, part?: LaterPart): AsyncGenerator<ImportBatch> {
-  let header: ReturnType<typeof readHeader> | undefined = part ? { ok: true, index: part.header } : undefined;
-  let batch: ImportBatch = { holders: [], accounts: [], rejected: [], rowsRead: 0, oddRuns: [] };
-  // The run in progress, in plain variables: an object per account would cost a million allocations.
-  let runAccount = '';
-  let runFirstLine = 0;
-  let runPrimaries: number[] = [];
-  const endRun = () => {
-    if (runAccount === '') return;
-    if (runPrimaries.length === 1) runPrimaries.length = 0;
-    else {
-      batch.oddRuns.push({ accountId: runAccount, firstLine: runFirstLine, primaryLines: runPrimaries });
-      runPrimaries = [];
-    }
-  };
+export async function* importBatches(source: AsyncIterable<string | Buffer>, sourceName: string, part?: LaterPart, output?: RowOutput): AsyncGenerator<ImportBatch> {
+  const reader = new ImportReader(part?.header, output);
   try {
-    for await (const records of csvRecordBatches(source, part)) {
-      for (const record of records) {
-        if (header === undefined) {
-          header = readHeader(record.fields);
-          if (!header.ok) throw fileError(record.line, header.reason);
-          continue;
-        }
-        if (!header.ok) continue;
-        batch.rowsRead++;
-        const result = readImportRow(record.fields, header.index);
-        if (result.ok) {
-          const r = result.row;
-          const line = String(record.line);
-          batch.holders.push(r.accountId, line, r.role, r.firstName, r.lastName, r.email ?? '', r.emailKey ?? '', r.loginAccess ? '1' : '0', nameKey(r.firstName, r.lastName));
-          // Exports list an account's holders together, so most rows repeat the previous account.
-          if (r.accountId !== runAccount) {
-            endRun();
-            runAccount = r.accountId;
-            runFirstLine = record.line;
-            batch.accounts.push(r.accountId, r.accountName, line);
-          }
-          if (r.role === 'primary') runPrimaries.push(record.line);
-        } else {
-          batch.rejected.push({ line: record.line, reason: result.reason, accountId: result.accountId });
-        }
-        if (batch.rowsRead === ROWS_PER_BATCH) {
-          yield batch;
-          batch = { holders: [], accounts: [], rejected: [], rowsRead: 0, oddRuns: [] };
-        }
-      }
-    }
+    for await (const _ of readCsvInto(source, reader, part)) yield* reader.take();
   } catch (error) {
     if (error instanceof CsvSyntaxError) throw fileError(error.line, error.message);
     throw error;
   }
-  if (header === undefined) throw fileError(1, `${sourceName} is empty: expected a header row (${IMPORT_COLUMNS.join(', ')})`);
-  endRun();
-  if (batch.rowsRead > 0 || batch.oddRuns.length > 0) yield batch;
+  reader.finish(sourceName);
+  yield* reader.take();
 }

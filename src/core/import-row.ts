@@ -43,17 +43,20 @@ export interface ImportRow {
 /** Longest name, account name or account id accepted. */
 export const MAX_TEXT_CHARS = 200;
 
-// A refusal of one field: why, in words that name the column.
-class Refusal {
+/** A refusal of one field: why, in words that name the column. */
+export class Refusal {
   constructor(readonly reason: string) {}
 }
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
-// Names: line breaks and tabs inside a quoted field become one space; other control or
-// invisible characters are refused (they could drive the admin's terminal when printed).
-// Printable ASCII, most of any export, has neither: it is only trimmed.
-function cleanText(column: string, raw: string): string | Refusal {
+/**
+ * A name, account name or account id as stored, or why it is refused (a string, or not). Line
+ * breaks and tabs inside a quoted field become one space; other control or invisible characters
+ * are refused (they could drive the admin's terminal when printed). Printable ASCII, most of any
+ * export, has neither: it is only trimmed.
+ */
+export function cleanText(column: string, raw: string): string | Refusal {
   let value: string;
   if (PRINTABLE_ASCII.test(raw)) value = raw.trim();
   else {

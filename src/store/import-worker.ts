@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { importBatches, ImportFileError, type ImportBatch, type LaterPart } from '../core/import-batches.js';
-import { copyBatches, CopyFormatter, type CopyReadyBatch } from './postgres/copy-batches.js';
+import { CopyWriter, type CopyReadyBatch } from './postgres/copy-batches.js';
 
 /** Batches the worker may send ahead of the main thread's inserts. */
 export const BATCH_CREDITS = 4;
@@ -40,27 +40,20 @@ async function run(): Promise<void> {
   });
   try {
     const source = createReadStream(path, { start: part?.at, end: end === undefined ? undefined : end - 1 });
-    const batches = importBatches(source, path, part);
-    // For a PostgreSQL store the rows cross as COPY text (its bytes, below): one piece is cheaper
-    // to post than thousands of values, and writing it costs this thread, not the one feeding the server.
-    const formatter = copyText ? new CopyFormatter(part !== undefined) : null;
-    for await (const batch of formatter ? copyBatches(batches, formatter) : batches) {
+    // For a PostgreSQL store the rows are written as COPY text as they are read (copy-batches.ts):
+    // one piece is cheaper to post than thousands of values, and writing it costs this thread, not
+    // the one feeding the server.
+    const writer = copyText ? new CopyWriter(part !== undefined) : undefined;
+    for await (const batch of importBatches(source, path, part, writer)) {
       while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
       credits--;
-      // COPY text crosses as UTF-8 bytes, handed over rather than copied: encoding here costs
-      // this thread what it saves the main one, but the main thread then makes no large string
-      // per batch (its young generation grew with the file: peak RSS 166 MB at 1M rows, 182 at 2M).
-      const copy = 'copy' in batch ? (batch as CopyReadyBatch).copy : null;
-      const transfer: ArrayBuffer[] = [];
-      if (copy && typeof copy.holders === 'string' && copy.holders !== '') {
-        const bytes = Buffer.from(copy.holders, 'utf8');
-        // (Its own buffer: above Buffer's pool size.)
-        copy.holders = bytes.byteLength === bytes.buffer.byteLength ? bytes : Uint8Array.prototype.slice.call(bytes);
-        transfer.push(copy.holders.buffer as ArrayBuffer);
-      }
-      port.postMessage({ type: 'batch', batch } satisfies ImportWorkerMessage, transfer);
+      // COPY text crosses as UTF-8 bytes in a buffer of their own, handed over rather than copied:
+      // the main thread then makes no large string per batch (its young generation grew with the
+      // file: peak RSS 166 MB at 1M rows, 182 at 2M).
+      const holders = 'copy' in batch ? (batch as CopyReadyBatch).copy.holders : '';
+      port.postMessage({ type: 'batch', batch } satisfies ImportWorkerMessage, typeof holders === 'string' ? [] : [holders.buffer as ArrayBuffer]);
     }
-    const seen = formatter && end !== undefined ? formatter.seen : undefined;
+    const seen = writer && end !== undefined ? writer.seen : undefined;
     port.postMessage({ type: 'done', seen } satisfies ImportWorkerMessage, seen ? [seen.buffer as ArrayBuffer] : []);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -1,4 +1,8 @@
-import { ACCOUNT_FIELDS, HOLDER_FIELDS, type ImportBatch } from '../../core/import-batches.js';
+import { Buffer } from 'node:buffer';
+import { ACCOUNT_FIELDS, HOLDER_FIELDS, type ImportBatch, type RowOutput } from '../../core/import-batches.js';
+import type { ImportRow } from '../../core/import-row.js';
+import { nameKey } from '../../core/name-key.js';
+import { SIMPLE, type SimpleRow } from '../../core/simple-row.js';
 
 const H = HOLDER_FIELDS.length;
 
@@ -57,7 +61,7 @@ function inFilter(filter: Uint32Array, value: string, mark: boolean): boolean {
   return seen;
 }
 
-/** Whether an account (its COPY text) may be in a formatter's filter of accounts seen (CopyFormatter.seen). */
+/** Whether an account (its COPY text) may be in a formatter's filter of accounts seen (CopyWriter.seen). */
 export function mayHaveSeen(filter: Uint32Array, accountId: string): boolean {
   return inFilter(filter, accountId, false);
 }
@@ -77,17 +81,33 @@ function nullable(value: string): string {
   return value === '' ? '\\N' : copyField(value);
 }
 
+// Room for a batch's COPY text; a batch that needs more gets a larger buffer.
+const BATCH_BYTES = 128 * 1024;
+const TAB = 9;
+const NEWLINE = 10;
+const SPACE = 32;
+// What nameKey turns a run of into one space (its SEPARATORS, as printable ASCII has them).
+const NAME_SEPARATOR = new Uint8Array(128);
+for (const c of " -'.,") NAME_SEPARATOR[c.charCodeAt(0)] = 1;
+
 /**
- * Turns the batches of one file into COPY text, in order, then `end()`. Stateful (a run of one
- * account may go on into the next batch): one formatter per file, fed every batch.
+ * Writes the valid rows of one file as COPY text (UTF-8 bytes), a batch at a time, with each run's
+ * account line (CopyText). Stateful (a run of one account may go on into the next batch): one
+ * writer per file (or part), given every row in order, as the import reader's output
+ * (import-batches.ts's RowOutput) or a batch of rows at a time (`format`).
  */
-export class CopyFormatter {
+export class CopyWriter implements RowOutput {
+  // The run in progress: its account (as read, and as COPY text), its line so far, its primaries.
   #account = '';
-  #run = '';
   #id = '';
+  #run = '';
   #primaries = 0;
   #seen = new Uint32Array(FILTER_BITS / 32);
-  #parts: string[] = [];
+  // The batch in progress: its rows' bytes, its account lines, its rows.
+  #bytes = Buffer.allocUnsafeSlow(BATCH_BYTES);
+  #length = 0;
+  #accounts = '';
+  #holders = 0;
 
   /** `laterPart`: the rows are the later part of a file read in two (see CopyText.laterPart). */
   constructor(readonly laterPart = false) {}
@@ -97,55 +117,154 @@ export class CopyFormatter {
     return this.#seen;
   }
 
-  /** The batch with its rows as COPY text. */
+  // A run of the account starts: the line of the one before is done.
+  #startRun(accountId: string, name: string, line: number | string): void {
+    this.#accounts += this.end();
+    this.#account = accountId;
+    // The account as COPY text (escaping is one-to-one): what settleLaterRuns reads from a line.
+    const id = (this.#id = copyField(accountId));
+    this.#run = `${id}\t${copyField(name)}\t${line}\t${inFilter(this.#seen, id, true) ? 't' : 'f'}`;
+  }
+
+  // Room for `bytes` more in the batch's buffer.
+  #room(bytes: number): Buffer {
+    if (this.#length + bytes > this.#bytes.length) {
+      const larger = Buffer.allocUnsafeSlow(Math.max(2 * this.#bytes.length, this.#length + bytes));
+      this.#bytes.copy(larger, 0, 0, this.#length);
+      this.#bytes = larger;
+    }
+    return this.#bytes;
+  }
+
+  // One row's COPY line, from its values (position, role and login_access are digits or fixed
+  // words: nothing to escape).
+  #writeLine(line: string | number, role: string, firstName: string, lastName: string, email: string, emailKey: string, access: string, nameKey: string): void {
+    const text = `${this.#id}\t${line}\t${role}\t${copyField(firstName)}\t${copyField(lastName)}\t${nullable(email)}\t${nullable(emailKey)}\t${access}\t${copyField(nameKey)}\n`;
+    // (At most three bytes per UTF-16 unit.)
+    this.#length += this.#room(3 * text.length).write(text, this.#length);
+    this.#holders++;
+    if (role === 'primary') this.#primaries++;
+  }
+
+  row(row: ImportRow, line: number, startsRun: boolean): void {
+    if (startsRun) this.#startRun(row.accountId, row.accountName, line);
+    this.#writeLine(line, row.role, row.firstName, row.lastName, row.email ?? '', row.emailKey ?? '', row.loginAccess ? '1' : '0', nameKey(row.firstName, row.lastName));
+  }
+
+  /**
+   * A simple row (simple-row.ts) written from its text, byte for byte what `row` writes of it:
+   * printable ASCII with no backslash has nothing to escape, an address's key is its lower case,
+   * and a name's key is the name in lower case with each run of separators one space, trimmed.
+   */
+  simpleRow(text: string, simple: SimpleRow, line: number, accountId: string, startsRun: boolean): void {
+    const row = simple.ranges;
+    const id0 = row[SIMPLE.accountId]!;
+    const id1 = row[SIMPLE.accountId + 1]!;
+    const first0 = row[SIMPLE.firstName]!;
+    const first1 = row[SIMPLE.firstName + 1]!;
+    const last0 = row[SIMPLE.lastName]!;
+    const last1 = row[SIMPLE.lastName + 1]!;
+    const email0 = row[SIMPLE.email]!;
+    const email1 = row[SIMPLE.email + 1]!;
+    const primary = row[SIMPLE.role] === 1;
+    if (startsRun) this.#startRun(accountId, simple.accountName ?? text.slice(row[SIMPLE.accountName]!, row[SIMPLE.accountName + 1]!), line);
+    const names = first1 - first0 + last1 - last0;
+    // A name beyond ASCII: its key the general way (nameKey), as UTF-8.
+    const key = simple.firstName === null && simple.lastName === null ? null : nameKey(simple.firstName ?? text.slice(first0, first1), simple.lastName ?? text.slice(last0, last1));
+    const out = this.#room(id1 - id0 + 2 * (names + email1 - email0) + (key === null ? 0 : 3 * key.length) + 48);
+    let at = this.#length;
+    for (let i = id0; i < id1; i++) out[at++] = text.charCodeAt(i);
+    out[at++] = TAB;
+    // The line number's digits.
+    let digits = 1;
+    for (let rest = line; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    for (let i = digits - 1, rest = line; i >= 0; i--, rest = Math.floor(rest / 10)) out[at + i] = 48 + (rest % 10);
+    at += digits;
+    out[at++] = TAB;
+    const role = primary ? 'primary' : 'secondary';
+    for (let i = 0; i < role.length; i++) out[at++] = role.charCodeAt(i);
+    out[at++] = TAB;
+    for (let i = first0; i < first1; i++) out[at++] = text.charCodeAt(i);
+    out[at++] = TAB;
+    for (let i = last0; i < last1; i++) out[at++] = text.charCodeAt(i);
+    out[at++] = TAB;
+    if (email0 === email1) {
+      // \N\t\N: no email, no key.
+      out[at++] = 92;
+      out[at++] = 78;
+      out[at++] = TAB;
+      out[at++] = 92;
+      out[at++] = 78;
+    } else {
+      for (let i = email0; i < email1; i++) out[at++] = text.charCodeAt(i);
+      out[at++] = TAB;
+      for (let i = email0; i < email1; i++) {
+        const c = text.charCodeAt(i);
+        out[at++] = c >= 65 && c <= 90 ? c + 32 : c;
+      }
+    }
+    out[at++] = TAB;
+    out[at++] = !primary && row[SIMPLE.access] === 1 ? 49 : 48;
+    out[at++] = TAB;
+    if (key !== null) at += out.write(key, at);
+    // nameKey(first, last) of ASCII names: "first last" in lower case, each run of separators one space, trimmed.
+    else {
+    let pending = false;
+    let started = false;
+    for (let part = 0; part < 2; part++) {
+      if (part === 1) pending = started;
+      const from = part === 0 ? first0 : last0;
+      const to = part === 0 ? first1 : last1;
+      for (let i = from; i < to; i++) {
+        const c = text.charCodeAt(i);
+        if (NAME_SEPARATOR[c] === 1) {
+          pending = started;
+          continue;
+        }
+        if (pending) {
+          out[at++] = SPACE;
+          pending = false;
+        }
+        out[at++] = c >= 65 && c <= 90 ? c + 32 : c;
+        started = true;
+      }
+    }
+    }
+    out[at++] = NEWLINE;
+    this.#length = at;
+    this.#holders++;
+    if (primary) this.#primaries++;
+  }
+
+  take(batch: ImportBatch, last: boolean): CopyReadyBatch {
+    if (last) this.#accounts += this.end();
+    // The batch's bytes in a buffer of their own (handed over to the main thread, see import-worker.ts).
+    const holders = this.#length === 0 ? '' : this.#bytes.subarray(0, this.#length);
+    if (this.#length > 0) this.#bytes = Buffer.allocUnsafeSlow(BATCH_BYTES);
+    const copy: CopyText = { holders, accounts: this.#accounts, holderCount: this.#holders, ...(this.laterPart ? { laterPart: true } : {}) };
+    this.#length = 0;
+    this.#accounts = '';
+    this.#holders = 0;
+    return { holders: [], accounts: [], rejected: batch.rejected, rowsRead: batch.rowsRead, oddRuns: batch.oddRuns, copy };
+  }
+
+  /** The batch with its rows (in the batch's value arrays) as COPY text. */
   format(batch: ImportBatch): CopyReadyBatch {
     const rows = batch.holders;
     const starts = batch.accounts;
-    // The text's pieces, joined once: a template per row would make a dozen intermediate strings
-    // of it, then flatten them all again when the batch crosses to the main thread.
-    const parts = this.#parts;
-    let k = 0;
     let next = 0;
-    let accounts = '';
-    let id = this.#id;
     for (let at = 0; at < rows.length; at += H) {
       const accountId = rows[at]!;
       if (accountId !== this.#account) {
-        accounts += this.end();
         // The reader lists an account each time it differs from the row before: in step with this.
         if (starts[next] !== accountId) throw new Error(`import batch out of step: account ${accountId} has no entry`);
-        this.#account = accountId;
-        // The account as COPY text (escaping is one-to-one): what settleLaterRuns reads from a line.
-        id = this.#id = copyField(accountId);
-        this.#run = `${id}\t${copyField(starts[next + 1]!)}\t${starts[next + 2]!}\t${inFilter(this.#seen, id, true) ? 't' : 'f'}`;
+        this.#startRun(accountId, starts[next + 1]!, starts[next + 2]!);
         next += ACCOUNT_FIELDS;
       }
-      const role = rows[at + 2]!;
-      if (role === 'primary') this.#primaries++;
-      // position, role and login_access are digits or fixed words: nothing to escape.
-      parts[k++] = id;
-      parts[k++] = '\t';
-      parts[k++] = rows[at + 1]!;
-      parts[k++] = '\t';
-      parts[k++] = role;
-      parts[k++] = '\t';
-      parts[k++] = copyField(rows[at + 3]!);
-      parts[k++] = '\t';
-      parts[k++] = copyField(rows[at + 4]!);
-      parts[k++] = '\t';
-      parts[k++] = nullable(rows[at + 5]!);
-      parts[k++] = '\t';
-      parts[k++] = nullable(rows[at + 6]!);
-      parts[k++] = '\t';
-      parts[k++] = rows[at + 7]!;
-      parts[k++] = '\t';
-      parts[k++] = copyField(rows[at + 8]!);
-      parts[k++] = '\n';
+      this.#writeLine(rows[at + 1]!, rows[at + 2]!, rows[at + 3]!, rows[at + 4]!, rows[at + 5]!, rows[at + 6]!, rows[at + 7]!, rows[at + 8]!);
     }
     if (next !== starts.length) throw new Error('import batch out of step: an account entry has no rows');
-    parts.length = k;
-    const holders = parts.join('');
-    return { holders: [], accounts: [], rejected: batch.rejected, rowsRead: batch.rowsRead, oddRuns: batch.oddRuns, copy: { holders, accounts, holderCount: rows.length / H, ...(this.laterPart ? { laterPart: true } : {}) } };
+    return this.take(batch, false);
   }
 
   /** The line of the run going on (the next row starts another, or the file ends), or ''. */
@@ -162,7 +281,7 @@ export class CopyFormatter {
  * The batches of one file with their rows as COPY text, in order; batches already formatted (on
  * the import worker, see import-batches-in-worker.ts) pass through.
  */
-export async function* copyBatches(batches: AsyncIterable<ImportBatch> | Iterable<ImportBatch>, formatter = new CopyFormatter()): AsyncGenerator<CopyReadyBatch> {
+export async function* copyBatches(batches: AsyncIterable<ImportBatch> | Iterable<ImportBatch>, formatter = new CopyWriter()): AsyncGenerator<CopyReadyBatch> {
   for await (const batch of batches) yield 'copy' in batch ? (batch as CopyReadyBatch) : formatter.format(batch);
   const last = formatter.end();
   if (last !== '') yield rowlessBatch({ holders: '', accounts: last, holderCount: 0, ...(formatter.laterPart ? { laterPart: true } : {}) });
