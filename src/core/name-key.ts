@@ -37,6 +37,14 @@ function makeLatinKeys(): (string | undefined)[] {
   return keys;
 }
 
+/**
+ * The key of one Latin letter from U+00C0 to U+024F, as nameKey folds it within a name, or
+ * undefined (for a code outside that range, or a letter whose name takes nameKey's general path).
+ */
+export function latinLetterKey(code: number): string | undefined {
+  return code >= LATIN_FIRST && code <= LATIN_LAST ? (latinKeys ??= makeLatinKeys())[code - LATIN_FIRST] : undefined;
+}
+
 // The name folded a letter at a time, or null when it holds anything but printable ASCII and
 // the letters above.
 function foldLatin(name: string): string | null {
@@ -45,7 +53,7 @@ function foldLatin(name: string): string | null {
   for (let i = 0; i < name.length; i++) {
     const code = name.charCodeAt(i);
     if (code >= 0x20 && code <= 0x7e) continue;
-    const key = code >= LATIN_FIRST && code <= LATIN_LAST ? (latinKeys ??= makeLatinKeys())[code - LATIN_FIRST] : undefined;
+    const key = latinLetterKey(code);
     if (key === undefined) return null;
     out += name.slice(from, i) + key;
     from = i + 1;

@@ -127,17 +127,61 @@ function hasHigh(text: string, a: number, b: number): boolean {
 }
 
 /**
- * A row readSimpleRow accepted: the trimmed range of each field in the text read (see SIMPLE),
- * and the text of each name field that has characters beyond ASCII (decoded from its UTF-8
- * bytes; null for one in ASCII, which is its range as it stands).
+ * A row readSimpleRow accepted: the trimmed range of each field in the text read (see SIMPLE). A
+ * name field's bytes are its UTF-8 text as stored. Those with characters beyond ASCII are either
+ * all Latin letters (U+00C0–U+024F: marked in `latin`, nothing to decode to check them) or
+ * decoded, their text here (null otherwise).
  */
 export class SimpleRow {
   readonly ranges = new Int32Array(SIMPLE.slots);
   /** Each field's range as split, before trimming: two slots per column of the header. */
   bounds = new Int32Array(0);
+  /** LATIN_ACCOUNT_NAME | LATIN_FIRST_NAME | LATIN_LAST_NAME: names with Latin letters beyond ASCII. */
+  latin = 0;
   accountName: string | null = null;
   firstName: string | null = null;
   lastName: string | null = null;
+}
+
+/** SimpleRow.latin's bits. */
+export const LATIN_ACCOUNT_NAME = 1;
+export const LATIN_FIRST_NAME = 2;
+export const LATIN_LAST_NAME = 4;
+
+// The characters in text[a, b) (UTF-8 bytes as Latin-1, valid), if every one beyond ASCII is a
+// Latin letter from U+00C0 to U+024F (two bytes, led by 0xC3 to 0xC9); else -1. None of those
+// is a space, a control or an invisible character: cleanText keeps them as they are.
+function latinLength(text: string, a: number, b: number): number {
+  let chars = 0;
+  for (let i = a; i < b; i++) {
+    const c = text.charCodeAt(i);
+    if (c > TILDE) {
+      if (c < 0xc3 || c > 0xc9 || (c === 0xc9 && text.charCodeAt(i + 1) > 0x8f)) return -1;
+      i++;
+    }
+    chars++;
+  }
+  return chars;
+}
+
+// Checks a name field with bytes beyond ASCII (its trimmed range at row.ranges[slot…]): Latin
+// letters only, marked in row.latin; else decoded and checked the general way (decodedName).
+// False when the general reader must read the row.
+function readName(column: string, text: string, row: SimpleRow, slot: number, bit: number): boolean {
+  const a = row.ranges[slot]!;
+  const b = row.ranges[slot + 1]!;
+  if (!hasHigh(text, a, b)) return b - a <= MAX_TEXT_CHARS;
+  const chars = latinLength(text, a, b);
+  if (chars >= 0) {
+    row.latin |= bit;
+    return chars <= MAX_TEXT_CHARS;
+  }
+  const name = decodedName(column, text, row.ranges, slot);
+  if (name === undefined) return false;
+  if (bit === LATIN_ACCOUNT_NAME) row.accountName = name;
+  else if (bit === LATIN_FIRST_NAME) row.firstName = name;
+  else row.lastName = name;
+  return true;
 }
 
 // A name field with bytes beyond ASCII (its range trimmed of ASCII spaces in row[slot…]): its
@@ -226,26 +270,14 @@ export function readSimpleRow(text: string, start: number, index: ColumnIndex, r
   const access = accessValue(text, ranges[ACCESS_TEXT]!, ranges[ACCESS_TEXT + 1]!);
   if (access < 0) return -1;
   row.accountName = row.firstName = row.lastName = null;
+  row.latin = 0;
   if (high) {
-    // Beyond ASCII: only in names, each read as the general reader reads it (the trimmed range
-    // is widened back to the field's: cleanText's trim knows more spaces than ASCII's).
+    // Beyond ASCII: only in names (more closely looked at in readName).
     if (hasHigh(text, ranges[SIMPLE.accountId]!, ranges[SIMPLE.accountId + 1]!) || hasHigh(text, ranges[ROLE_TEXT]!, ranges[ROLE_TEXT + 1]!)) return -1;
     if (hasHigh(text, ranges[SIMPLE.email]!, ranges[SIMPLE.email + 1]!) || hasHigh(text, ranges[ACCESS_TEXT]!, ranges[ACCESS_TEXT + 1]!)) return -1;
-    if (hasHigh(text, ranges[SIMPLE.accountName]!, ranges[SIMPLE.accountName + 1]!)) {
-      const name = decodedName('account_name', text, ranges, SIMPLE.accountName);
-      if (name === undefined) return -1;
-      row.accountName = name;
-    } else if (nameLength > MAX_TEXT_CHARS) return -1;
-    if (hasHigh(text, ranges[SIMPLE.firstName]!, ranges[SIMPLE.firstName + 1]!)) {
-      const name = decodedName('first_name', text, ranges, SIMPLE.firstName);
-      if (name === undefined) return -1;
-      row.firstName = name;
-    } else if (firstLength > MAX_TEXT_CHARS) return -1;
-    if (hasHigh(text, ranges[SIMPLE.lastName]!, ranges[SIMPLE.lastName + 1]!)) {
-      const name = decodedName('last_name', text, ranges, SIMPLE.lastName);
-      if (name === undefined) return -1;
-      row.lastName = name;
-    } else if (lastLength > MAX_TEXT_CHARS) return -1;
+    if (!readName('account_name', text, row, SIMPLE.accountName, LATIN_ACCOUNT_NAME)) return -1;
+    if (!readName('first_name', text, row, SIMPLE.firstName, LATIN_FIRST_NAME)) return -1;
+    if (!readName('last_name', text, row, SIMPLE.lastName, LATIN_LAST_NAME)) return -1;
   } else if (nameLength > MAX_TEXT_CHARS || firstLength > MAX_TEXT_CHARS || lastLength > MAX_TEXT_CHARS) return -1;
   if (emailLength > 0 && !plainAddress(text, ranges[SIMPLE.email]!, ranges[SIMPLE.email + 1]!)) return -1;
   ranges[SIMPLE.role] = role;

@@ -1,8 +1,8 @@
 import { Buffer } from 'node:buffer';
 import { ACCOUNT_FIELDS, HOLDER_FIELDS, type ImportBatch, type RowOutput } from '../../core/import-batches.js';
 import type { ImportRow } from '../../core/import-row.js';
-import { nameKey } from '../../core/name-key.js';
-import { SIMPLE, type SimpleRow } from '../../core/simple-row.js';
+import { latinLetterKey, nameKey } from '../../core/name-key.js';
+import { LATIN_ACCOUNT_NAME, LATIN_FIRST_NAME, LATIN_LAST_NAME, SIMPLE, type SimpleRow } from '../../core/simple-row.js';
 
 const H = HOLDER_FIELDS.length;
 
@@ -86,9 +86,16 @@ const BATCH_BYTES = 128 * 1024;
 const TAB = 9;
 const NEWLINE = 10;
 const SPACE = 32;
+const TILDE = 126;
 // What nameKey turns a run of into one space (its SEPARATORS, as printable ASCII has them).
 const NAME_SEPARATOR = new Uint8Array(128);
 for (const c of " -'.,") NAME_SEPARATOR[c.charCodeAt(0)] = 1;
+
+// A name field of a simple row as text: its bytes, decoded when `beyondAscii`.
+function nameText(text: string, row: Int32Array, slot: number, beyondAscii: number): string {
+  const bytes = text.slice(row[slot]!, row[slot + 1]!);
+  return beyondAscii === 0 ? bytes : Buffer.from(bytes, 'latin1').toString('utf8');
+}
 
 /**
  * Writes the valid rows of one file as COPY text (UTF-8 bytes), a batch at a time, with each run's
@@ -167,11 +174,12 @@ export class CopyWriter implements RowOutput {
     const email0 = row[SIMPLE.email]!;
     const email1 = row[SIMPLE.email + 1]!;
     const primary = row[SIMPLE.role] === 1;
-    if (startsRun) this.#startRun(accountId, simple.accountName ?? text.slice(row[SIMPLE.accountName]!, row[SIMPLE.accountName + 1]!), line);
+    if (startsRun) this.#startRun(accountId, simple.accountName ?? nameText(text, row, SIMPLE.accountName, simple.latin & LATIN_ACCOUNT_NAME), line);
     const names = first1 - first0 + last1 - last0;
-    // A name beyond ASCII: its key the general way (nameKey), as UTF-8.
-    const key = simple.firstName === null && simple.lastName === null ? null : nameKey(simple.firstName ?? text.slice(first0, first1), simple.lastName ?? text.slice(last0, last1));
-    const out = this.#room(id1 - id0 + 2 * (names + email1 - email0) + (key === null ? 0 : 3 * key.length) + 48);
+    // A name decoded to be checked: its key the general way (nameKey), written as UTF-8 below.
+    let key = simple.firstName === null && simple.lastName === null ? null : this.#generalKey(text, simple);
+    // (A Latin letter's key is two bytes at most, for the letter's two: names and key in 3 × names.)
+    const out = this.#room(id1 - id0 + 3 * names + 2 * (email1 - email0) + 48);
     let at = this.#length;
     for (let i = id0; i < id1; i++) out[at++] = text.charCodeAt(i);
     out[at++] = TAB;
@@ -206,34 +214,66 @@ export class CopyWriter implements RowOutput {
     out[at++] = TAB;
     out[at++] = !primary && row[SIMPLE.access] === 1 ? 49 : 48;
     out[at++] = TAB;
-    if (key !== null) at += out.write(key, at);
-    // nameKey(first, last) of ASCII names: "first last" in lower case, each run of separators one space, trimmed.
-    else {
-    let pending = false;
-    let started = false;
-    for (let part = 0; part < 2; part++) {
-      if (part === 1) pending = started;
-      const from = part === 0 ? first0 : last0;
-      const to = part === 0 ? first1 : last1;
-      for (let i = from; i < to; i++) {
-        const c = text.charCodeAt(i);
-        if (NAME_SEPARATOR[c] === 1) {
-          pending = started;
-          continue;
+    // nameKey(first, last) of ASCII names and Latin letters: "first last" in lower case, the
+    // letters folded (latinLetterKey), each run of separators one space, trimmed.
+    const keyStart = at;
+    if (key === null) {
+      let pending = false;
+      let started = false;
+      names: for (let part = 0; part < 2; part++) {
+        if (part === 1) pending = started;
+        const from = part === 0 ? first0 : last0;
+        const to = part === 0 ? first1 : last1;
+        for (let i = from; i < to; i++) {
+          const c = text.charCodeAt(i);
+          if (NAME_SEPARATOR[c] === 1) {
+            pending = started;
+            continue;
+          }
+          if (pending) {
+            out[at++] = SPACE;
+            pending = false;
+          }
+          started = true;
+          if (c <= TILDE) {
+            out[at++] = c >= 65 && c <= 90 ? c + 32 : c;
+            continue;
+          }
+          // A Latin letter (two bytes, see simple-row.ts), folded to its key's UTF-8 bytes.
+          const letter = latinLetterKey(((c & 0x1f) << 6) | (text.charCodeAt(++i) & 0x3f));
+          if (letter === undefined) {
+            // (A letter nameKey folds another way: the whole key the general way.)
+            key = this.#generalKey(text, simple);
+            at = keyStart;
+            break names;
+          }
+          for (let k = 0; k < letter.length; k++) {
+            const l = letter.charCodeAt(k);
+            if (l <= TILDE) out[at++] = l;
+            else {
+              out[at++] = 0xc0 | (l >> 6);
+              out[at++] = 0x80 | (l & 0x3f);
+            }
+          }
         }
-        if (pending) {
-          out[at++] = SPACE;
-          pending = false;
-        }
-        out[at++] = c >= 65 && c <= 90 ? c + 32 : c;
-        started = true;
       }
     }
-    }
-    out[at++] = NEWLINE;
+    if (key !== null) {
+      // Room for it, the row so far kept (#room copies what #length says is written).
+      this.#length = at;
+      const room = this.#room(3 * key.length + 1);
+      at += room.write(key, at);
+      room[at++] = NEWLINE;
+    } else out[at++] = NEWLINE;
     this.#length = at;
     this.#holders++;
     if (primary) this.#primaries++;
+  }
+
+  // The name key of a simple row the general way, from its names' text.
+  #generalKey(text: string, simple: SimpleRow): string {
+    const row = simple.ranges;
+    return nameKey(simple.firstName ?? nameText(text, row, SIMPLE.firstName, simple.latin & LATIN_FIRST_NAME), simple.lastName ?? nameText(text, row, SIMPLE.lastName, simple.latin & LATIN_LAST_NAME));
   }
 
   take(batch: ImportBatch, last: boolean): CopyReadyBatch {
