@@ -87,6 +87,8 @@ const TAB = 9;
 const NEWLINE = 10;
 const SPACE = 32;
 const TILDE = 126;
+const PRIMARY_TAB = Buffer.from('primary\t');
+const SECONDARY_TAB = Buffer.from('secondary\t');
 // What nameKey turns a run of into one space (its SEPARATORS, as printable ASCII has them).
 const NAME_SEPARATOR = new Uint8Array(128);
 for (const c of " -'.,") NAME_SEPARATOR[c.charCodeAt(0)] = 1;
@@ -183,15 +185,16 @@ export class CopyWriter implements RowOutput {
     let at = this.#length;
     for (let i = id0; i < id1; i++) out[at++] = text.charCodeAt(i);
     out[at++] = TAB;
-    // The line number's digits.
+    // The line number's digits (a line number is below 2^31: integer arithmetic).
     let digits = 1;
-    for (let rest = line; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    for (let i = digits - 1, rest = line; i >= 0; i--, rest = Math.floor(rest / 10)) out[at + i] = 48 + (rest % 10);
+    for (let rest = line; rest >= 10; rest = (rest / 10) | 0) digits++;
+    for (let i = digits - 1, rest = line; i >= 0; i--, rest = (rest / 10) | 0) out[at + i] = 48 + (rest % 10);
     at += digits;
     out[at++] = TAB;
-    const role = primary ? 'primary' : 'secondary';
-    for (let i = 0; i < role.length; i++) out[at++] = role.charCodeAt(i);
-    out[at++] = TAB;
+    // The role and its tab.
+    const role = primary ? PRIMARY_TAB : SECONDARY_TAB;
+    out.set(role, at);
+    at += role.length;
     for (let i = first0; i < first1; i++) out[at++] = text.charCodeAt(i);
     out[at++] = TAB;
     for (let i = last0; i < last1; i++) out[at++] = text.charCodeAt(i);
