@@ -121,9 +121,11 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
       const route = (lines: string) => (direct ? routeAccountLines(lines, nowIso) : { accounts: '', runs: lines });
       try {
         const runs = spoolFile('runs.tsv');
-        const accounts = spoolFile('accounts.tsv');
-        // A large file is read in two parts on two threads (export-split.ts): the later part's
-        // account lines wait here until the first part's filter of accounts has come.
+        // The account lines wait here while the rows load, as they come (each part's in its own
+        // file: a large file is read in two parts on two threads, see export-split.ts); they are
+        // sent on while the server takes in the accounts (into an empty store) or the last rows:
+        // on cores the load keeps busy, the main thread feeds the server and does no more.
+        const first = spoolFile('first.tsv');
         const later = spoolFile('later.tsv');
         let firstPartSeen: Uint32Array | null = null;
         for await (const { copy, rejected: rejectedRows, rowsRead: read } of copyBatches(readingSource())) {
@@ -134,46 +136,42 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
           holders += copy.holderCount;
           rowsRead += read;
           if (copy.seen) firstPartSeen = copy.seen;
-          if (copy.laterPart) await spoolWrite(later, copy.accounts);
-          else {
-            const routed = route(copy.accounts);
-            await spoolWrite(accounts, routed.accounts);
-            await spoolWrite(runs, routed.runs);
-          }
+          await spoolWrite(copy.laterPart ? later : first, copy.accounts);
           if (copy.holders.length > 0 && !holdersCopy.write(copy.holders)) await Promise.race([once(holdersCopy, 'drain'), holdersLoaded]);
           // (The last account line comes in a batch of its own, with no rows.)
           if (read > 0) options.onProgress?.(rowsRead);
         }
         holdersCopy.end();
-        accounts.stream.end();
+        first.stream.end();
         later.stream.end();
-        // The later part's account lines, settled against the first part's filter a chunk at a time
-        // while the server takes in the accounts before them (into an empty store) or the last rows;
-        // their runs go to the runs' file, their accounts are yielded.
-        async function* settledLaterAccounts(): AsyncGenerator<string> {
-          await later.written;
+        // A part's account lines, a chunk at a time: the later part's settled against the first
+        // part's filter; their runs go to the runs' file, their accounts are yielded.
+        async function* routedAccounts(file: typeof first, settle: boolean): AsyncGenerator<string> {
+          await file.written;
           let carry = '';
-          for await (const chunk of createReadStream(later.path, { encoding: 'utf8' })) {
+          for await (const chunk of createReadStream(file.path, { encoding: 'utf8' })) {
             const text = carry + (chunk as string);
             const whole = text.lastIndexOf('\n') + 1;
             carry = text.slice(whole);
             if (whole === 0) continue;
-            const routed = route(settleLaterRuns(text.slice(0, whole), firstPartSeen));
+            const lines = text.slice(0, whole);
+            const routed = route(settle ? settleLaterRuns(lines, firstPartSeen) : lines);
             await spoolWrite(runs, routed.runs);
             if (routed.accounts !== '') yield routed.accounts;
           }
         }
+        async function* allAccounts(): AsyncGenerator<string> {
+          yield* routedAccounts(first, false);
+          yield* routedAccounts(later, true);
+        }
         if (direct) {
-          await Promise.all([holdersLoaded, accounts.written]);
+          await holdersLoaded;
           const accountsCopy = client.query(copyFrom('copy accounts (id, name, imported_at) from stdin with (freeze)'));
-          await pipeline(async function* () {
-            yield* createReadStream(accounts.path);
-            yield* settledLaterAccounts();
-          }, accountsCopy);
+          await pipeline(allAccounts, accountsCopy);
           copiedAccounts = accountsCopy.rowCount;
         } else {
           // (No account line goes to `accounts` then: this yields nothing.)
-          for await (const _ of settledLaterAccounts());
+          for await (const _ of allAccounts());
           await holdersLoaded;
         }
         runs.stream.end();
