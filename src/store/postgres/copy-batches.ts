@@ -281,9 +281,14 @@ export class CopyWriter implements RowOutput {
 
   take(batch: ImportBatch, last: boolean): CopyReadyBatch {
     if (last) this.#accounts += this.end();
-    // The batch's bytes in a buffer of their own (handed over to the main thread, see import-worker.ts).
-    const holders = this.#length === 0 ? '' : this.#bytes.subarray(0, this.#length);
-    if (this.#length > 0) this.#bytes = Buffer.allocUnsafeSlow(BATCH_BYTES);
+    // The batch's bytes in a buffer of their own, of their size (handed over to the main thread,
+    // see import-worker.ts: a larger one would hold its whole size there until collected); the
+    // writer's buffer is kept for the next batch.
+    let holders: Uint8Array | '' = '';
+    if (this.#length > 0) {
+      holders = Buffer.allocUnsafeSlow(this.#length);
+      this.#bytes.copy(holders, 0, 0, this.#length);
+    }
     const copy: CopyText = { holders, accounts: this.#accounts, holderCount: this.#holders, ...(this.laterPart ? { laterPart: true } : {}) };
     this.#length = 0;
     this.#accounts = '';
