@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { HOLDER_FIELDS, type ImportBatch } from '../src/core/import-batches.js';
-import { copyBatches } from '../src/store/postgres/copy-batches.js';
+import { copyBatches, CopyWriter } from '../src/store/postgres/copy-batches.js';
 
 // The rows of a PostgreSQL import as COPY text (src/store/postgres/copy-batches.ts). The import's
 // outcomes are compared with SQLite's in test/postgres.test.ts; this checks the account lines the
@@ -66,5 +66,15 @@ describe('COPY text of an import (PostgreSQL)', () => {
     for await (const copy of copyBatches([batch!])) holders += copy.copy.holders;
     expect(holders).toBe('A\\\\1\t2\tprimary\tTab\\there\tBee\t\\N\t\\N\t0\tal bee\n');
     expect(holders.split('\t')).toHaveLength(HOLDER_FIELDS.length);
+  });
+
+  it('numbers each row from the id given: the last id plus the row’s line', async () => {
+    const [batch] = batchesOf([{ account: 'A1', role: 'primary' }, { account: 'A1', role: 'secondary' }], 10);
+    let holders = '';
+    for await (const copy of copyBatches([batch!], new CopyWriter(false, 1000))) holders += Buffer.from(copy.copy.holders).toString('utf8');
+    expect(holders.split('\n').filter(Boolean).map((line) => line.split('\t').slice(0, 3))).toEqual([
+      ['1002', 'A1', '2'],
+      ['1003', 'A1', '3'],
+    ]);
   });
 });

@@ -38,8 +38,8 @@ class CountingWriter extends CopyWriter {
 
 // What the import reads of a file: with the fast lane (a CopyWriter as the reader's output), or
 // the general way (the batches' value arrays, then CopyWriter.format), as the in-process import does.
-async function read(bytes: Buffer, chunkSize: number, fast: boolean): Promise<Read | { error: string }> {
-  const writer = new CountingWriter();
+async function read(bytes: Buffer, chunkSize: number, fast: boolean, idBase: number | null = null): Promise<Read | { error: string }> {
+  const writer = new CountingWriter(false, idBase);
   const out: Read = { holders: '', accounts: '', rejected: [], oddRuns: [], rowsRead: 0, holderCount: 0, simpleRows: 0 };
   const add = (batch: CopyReadyBatch) => {
     out.holders += Buffer.from(batch.copy.holders).toString('utf8');
@@ -128,16 +128,18 @@ describe('simple rows (PostgreSQL import)', () => {
       rows: fc.array(fc.oneof(row, row, row, fc.constant(null)), { maxLength: 25 }),
       newline: fc.constantFrom('\n', '\r\n', '\r'),
       chunkSize: fc.oneof(fc.integer({ min: 1, max: 200 }), fc.constant(65536)),
+      // (Rows numbered from an id, as a PostgreSQL import does, or not.)
+      idBase: fc.constantFrom(null, 0, 41, 2_000_000_000),
     });
     let fastRows = 0;
     await fc.assert(
-      fc.asyncProperty(file, async ({ order, extra, rows, newline, chunkSize }) => {
+      fc.asyncProperty(file, async ({ order, extra, rows, newline, chunkSize, idBase }) => {
         const arrange = (fields: string[]) => [...order.map((i) => fields[i]!), ...(extra ? ['x'] : [])];
         // (null: a line with a field too many or too few.)
         const lines = rows.map((fields) => (fields === null ? ['A1', 'x'] : arrange(fields)));
         const bytes = csv([arrange(HEADER), ...lines], newline);
-        const fast = await read(bytes, chunkSize, true);
-        const general = await read(bytes, chunkSize, false);
+        const fast = await read(bytes, chunkSize, true, idBase);
+        const general = await read(bytes, chunkSize, false, idBase);
         if ('simpleRows' in fast && 'simpleRows' in general) {
           fastRows += fast.simpleRows;
           general.simpleRows = fast.simpleRows;

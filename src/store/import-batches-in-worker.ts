@@ -6,7 +6,7 @@ import { ImportFileError, type ImportBatch } from '../core/import-batches.js';
 import { packageRoot } from '../core/package-root.js';
 import { findExportSplit } from './export-split.js';
 import type { ImportWorkerData, ImportWorkerMessage } from './import-worker.js';
-import { rowlessBatch } from './postgres/copy-batches.js';
+import { rowlessBatch, type NumberedRows } from './postgres/copy-batches.js';
 
 /**
  * The bundled worker, or null when running from source (in-process tests), where parsing stays
@@ -47,21 +47,31 @@ interface ParsingThread {
  * The same batches as `importBatches(createReadStream(path))`, read and validated on a worker
  * thread. Each batch taken hands the worker a credit for one more; leaving early ends the worker.
  * `copyText` (for a PostgreSQL store only: its import reads them) has the rows written as COPY
- * text on the worker too (copy-batches.ts), the batches' row arrays then left empty; a large file
+ * text on the worker too (copy-batches.ts), the batches' row arrays then left empty, each row
+ * starting with its id from the last id the store gave (NumberedRows) before reading; a large file
  * is then read in two parts (export-split.ts) on two threads, their batches as they come, the
  * later part's marked (CopyText.laterPart) and the first part's filter of accounts after its last
  * (CopyText.seen). A file error is the first in the file: the later part's waits for the first
  * part to end without one.
  */
-export async function* importBatchesInWorker(workerPath: string, path: string, options: { copyText?: boolean } = {}): AsyncGenerator<ImportBatch> {
-  const copyText = options.copyText === true;
+export function importBatchesInWorker(workerPath: string, path: string, options: { copyText?: boolean } = {}): AsyncIterable<ImportBatch> & NumberedRows {
+  // The threads start when the batches are first asked for: by then the store has said where
+  // ids start (COPY text only).
+  let idBase: number | undefined;
+  return {
+    numberRowsAfter: (lastId) => void (idBase = lastId),
+    [Symbol.asyncIterator]: () => batchesInWorker(workerPath, path, options.copyText === true, idBase),
+  };
+}
+
+async function* batchesInWorker(workerPath: string, path: string, copyText: boolean, idBase: number | undefined): AsyncGenerator<ImportBatch> {
   const split = copyText ? await findExportSplit(path) : null;
   const parts: ImportWorkerData[] = split
     ? [
-        { path, copyText, end: split.at },
-        { path, copyText, part: split },
+        { path, copyText, idBase, end: split.at },
+        { path, copyText, idBase, part: split },
       ]
-    : [{ path, copyText }];
+    : [{ path, copyText, idBase }];
   let wake: (() => void) | null = null;
   const threads = parts.map((workerData): ParsingThread => {
     const thread: ParsingThread = { worker: new Worker(workerPath, { workerData, resourceLimits: WORKER_HEAP }), messages: [], failure: null, exited: false };

@@ -13,8 +13,9 @@ export const BATCH_CREDITS = 4;
 /** What the worker is asked to read. */
 export interface ImportWorkerData {
   path: string;
-  /** Rows as COPY text (copy-batches.ts), for a PostgreSQL store. */
+  /** Rows as COPY text (copy-batches.ts), for a PostgreSQL store, each starting with its id (CopyWriter's idBase). */
   copyText: boolean;
+  idBase?: number;
   /** The first part of a file read in two: its bytes before this offset. */
   end?: number;
   /** The later part of a file read in two: from `at` to the end. */
@@ -30,7 +31,7 @@ export type ImportWorkerMessage =
 
 async function run(): Promise<void> {
   const port = parentPort!;
-  const { path, copyText, end, part } = workerData as ImportWorkerData;
+  const { path, copyText, idBase, end, part } = workerData as ImportWorkerData;
   let credits = BATCH_CREDITS;
   let wake: (() => void) | null = null;
   port.on('message', () => {
@@ -43,7 +44,8 @@ async function run(): Promise<void> {
     // For a PostgreSQL store the rows are written as COPY text as they are read (copy-batches.ts):
     // one piece is cheaper to post than thousands of values, and writing it costs this thread, not
     // the one feeding the server.
-    const writer = copyText ? new CopyWriter(part !== undefined) : undefined;
+    if (copyText && idBase === undefined) throw new Error('COPY text for an import needs the id to start from (NumberedRows)');
+    const writer = copyText ? new CopyWriter(part !== undefined, idBase ?? null) : undefined;
     for await (const batch of importBatches(source, path, part, writer)) {
       while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
       credits--;
