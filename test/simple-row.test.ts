@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { importBatches, type ImportBatch } from '../src/core/import-batches.js';
-import { readHeader } from '../src/core/import-row.js';
+import { readHeader, readImportRow } from '../src/core/import-row.js';
 import { LATIN_ACCOUNT_NAME, LATIN_FIRST_NAME, LATIN_LAST_NAME, readSimpleRow, SIMPLE, SimpleRow } from '../src/core/simple-row.js';
 import { CopyWriter, type CopyReadyBatch } from '../src/store/postgres/copy-batches.js';
 
@@ -87,6 +87,7 @@ describe('simple rows (PostgreSQL import)', () => {
       'A1,Rivera,primary,Sam,Rivera,sam@example.123,', // a domain ending in digits
       'A1,Rivera,owner,Sam,Rivera,,', // a role to refuse
       'A1,Rivera,primary,Sam,Rivera,,maybe', // login access to refuse
+      'A1,Rivera,secondary,Sam,Rivera,,constructor', // not a login access value, though Object has it
       'A1,Rivera,primary,Sam\\,Rivera,,', // a backslash
       'A1,Rivera,primary,Sam\tT,Rivera,,', // a tab
       'A1,Rivera,primary,\u00a0Sam,Rivera,,', // a space beyond ASCII, trimmed the general way
@@ -150,6 +151,19 @@ describe('simple rows (PostgreSQL import)', () => {
     );
     // (The property is not empty: many rows were read by the fast lane.)
     expect(fastRows).toBeGreaterThan(100);
+  });
+
+  it('refuses a login access that only an object’s prototype knows (constructor, __proto__, toString), either way', async () => {
+    const header = readHeader(HEADER);
+    if (!header.ok) throw new Error(header.reason);
+    for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const result = readImportRow(['A1', 'Rivera', 'secondary', 'Sam', 'Rivera', '', word], header.index);
+      expect([word, result.ok]).toEqual([word, false]);
+    }
+    const bytes = csv([HEADER, ['A1', 'Rivera', 'primary', 'Sam', 'Rivera', '', ''], ['A1', 'Rivera', 'secondary', 'Al', 'Rivera', '', 'constructor']]);
+    const fast = (await read(bytes, 1 << 20, true)) as Read;
+    expect(fast.rejected).toEqual([{ line: 3, reason: expect.stringContaining('login_access must be'), accountId: 'A1' }]);
+    expect({ ...fast, simpleRows: 0 }).toEqual(await read(bytes, 1 << 20, false));
   });
 
   it('reads each kind of character in each name field as the general reader does (refused, trimmed, folded or kept)', async () => {

@@ -94,7 +94,9 @@ export function readImportRow(fields: readonly string[], index: ColumnIndex): { 
     email = rawEmail.trim();
   }
   const rawAccess = fields[index.login_access]!;
-  const access = ACCESS_VALUES[rawAccess.trim().toLowerCase()];
+  const accessWord = rawAccess.trim().toLowerCase();
+  // Own keys only: "constructor" or "__proto__" must not find Object's.
+  const access = Object.hasOwn(ACCESS_VALUES, accessWord) ? ACCESS_VALUES[accessWord] : undefined;
   if (access === undefined) return fail(`login_access must be yes, no, true, false, 1, 0 or empty, found "${shortForMessage(rawAccess, 40)}"`);
   return {
     ok: true,
