@@ -65,6 +65,8 @@ export function importBatchesInWorker(workerPath: string, path: string, options:
 }
 
 async function* batchesInWorker(workerPath: string, path: string, copyText: boolean, idBase: number | undefined): AsyncGenerator<ImportBatch> {
+  // (A programming error, found before any thread starts: the store did not say where ids start.)
+  if (copyText && idBase === undefined) throw new Error('COPY text for an import needs the id to start from: call numberRowsAfter before reading');
   const split = copyText ? await findExportSplit(path) : null;
   const parts: ImportWorkerData[] = split
     ? [
