@@ -1,6 +1,6 @@
 import { formatCount } from './format-count.js';
 import { Buffer } from 'node:buffer';
-import { firstInvalidUtf8, InvalidUtf8Error, Utf8Chunks } from './utf8-chunks.js';
+import { firstInvalidUtf8, InvalidUtf8Error, utf8FromLatin1 as fromBytes, Utf8Chunks } from './utf8-chunks.js';
 
 /** One CSV record: its fields and the physical line (1-based) where it starts. */
 export interface CsvRecord {
@@ -67,11 +67,6 @@ function charsOf(fields: readonly string[]): number {
   let chars = 0;
   for (const field of fields) chars += field.length;
   return chars;
-}
-
-// A field the parser read with bytes ≥ 0x80 (see CsvParser): the text its UTF-8 bytes are.
-function fromBytes(latin1: string): string {
-  return Buffer.from(latin1, 'latin1').toString('utf8');
 }
 
 // A length limit on text read as bytes: checked in characters once the bytes exceed it.

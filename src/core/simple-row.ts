@@ -1,6 +1,6 @@
-import { Buffer } from 'node:buffer';
-import { MAX_EMAIL_LENGTH } from './email.js';
+import { ATEXT as ATEXT_CLASS, MAX_EMAIL_LENGTH } from './email.js';
 import { cleanText, MAX_TEXT_CHARS, type ColumnIndex } from './import-row.js';
+import { utf8FromLatin1 } from './utf8-chunks.js';
 
 /**
  * Where readSimpleRow puts a row it accepts: the trimmed range [start, end) of each field in the
@@ -31,9 +31,10 @@ const BACKSLASH = 92;
 const TILDE = 126;
 const DEL = 127;
 
-// Characters of RFC 5322 atext (email.ts's ATEXT), by code.
+// The ASCII characters of RFC 5322 atext, by code: email.ts's class, as a table.
 const ATEXT = new Uint8Array(128);
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~-") ATEXT[c.charCodeAt(0)] = 1;
+const atext = new RegExp(`[${ATEXT_CLASS}]`);
+for (let c = 0; c < 128; c++) ATEXT[c] = atext.test(String.fromCharCode(c)) ? 1 : 0;
 
 const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
 const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -188,7 +189,7 @@ function readName(column: string, text: string, row: SimpleRow, slot: number, bi
 // text, if the general reader would store exactly what these bytes say (cleanText accepts it and
 // changes nothing: no other kind of space to trim either); else undefined.
 function decodedName(column: string, text: string, row: Int32Array, slot: number): string | undefined {
-  const decoded = Buffer.from(text.slice(row[slot]!, row[slot + 1]!), 'latin1').toString('utf8');
+  const decoded = utf8FromLatin1(text.slice(row[slot]!, row[slot + 1]!));
   const cleaned = cleanText(column, decoded);
   return cleaned === decoded ? decoded : undefined;
 }

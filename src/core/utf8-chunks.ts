@@ -128,3 +128,8 @@ function completeLength(bytes: Buffer): number {
   }
   return n;
 }
+
+/** The text that bytes read as Latin-1 (one character per byte, see csv-records.ts) are in UTF-8. */
+export function utf8FromLatin1(latin1: string): string {
+  return Buffer.from(latin1, 'latin1').toString('utf8');
+}

@@ -44,7 +44,6 @@ async function run(): Promise<void> {
     // For a PostgreSQL store the rows are written as COPY text as they are read (copy-batches.ts):
     // one piece is cheaper to post than thousands of values, and writing it costs this thread, not
     // the one feeding the server.
-    if (copyText && idBase === undefined) throw new Error('COPY text for an import needs the id to start from (NumberedRows)');
     const writer = copyText ? new CopyWriter(part !== undefined, idBase ?? null) : undefined;
     for await (const batch of importBatches(source, path, part, writer)) {
       while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { ACCOUNT_FIELDS, HOLDER_FIELDS, type ImportBatch, type RowOutput } from '../../core/import-batches.js';
 import type { ImportRow } from '../../core/import-row.js';
 import { latinLetterKey, nameKey } from '../../core/name-key.js';
+import { utf8FromLatin1 } from '../../core/utf8-chunks.js';
 import { LATIN_ACCOUNT_NAME, LATIN_FIRST_NAME, LATIN_LAST_NAME, SIMPLE, type SimpleRow } from '../../core/simple-row.js';
 
 const H = HOLDER_FIELDS.length;
@@ -115,7 +116,7 @@ function writeDigits(out: Buffer, at: number, n: number): number {
 // A name field of a simple row as text: its bytes, decoded when `beyondAscii`.
 function nameText(text: string, row: Int32Array, slot: number, beyondAscii: number): string {
   const bytes = text.slice(row[slot]!, row[slot + 1]!);
-  return beyondAscii === 0 ? bytes : Buffer.from(bytes, 'latin1').toString('utf8');
+  return beyondAscii === 0 ? bytes : utf8FromLatin1(bytes);
 }
 
 /**

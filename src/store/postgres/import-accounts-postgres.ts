@@ -144,7 +144,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
           if (copy.seen) firstPartSeen = copy.seen;
           await spoolWrite(copy.laterPart ? later : first, copy.accounts);
           if (copy.holders.length > 0 && !holdersCopy.write(copy.holders)) await Promise.race([once(holdersCopy, 'drain'), holdersLoaded]);
-          // (The last account line comes in a batch of its own, with no rows.)
+          // (The last account line may come in a batch of its own, with no rows.)
           if (read > 0) options.onProgress?.(rowsRead);
         }
         holdersCopy.end();
