@@ -87,6 +87,10 @@ class ImportReader implements CsvSink {
   // The run in progress, in plain fields: an object per account would cost a million allocations.
   #runAccount = '';
   #runFirstLine = 0;
+  // Its primaries: how many, the first one's line, and all their lines once there are two (an
+  // array per run cost 150 bytes of garbage a run).
+  #runPrimaryCount = 0;
+  #runFirstPrimary = 0;
   #runPrimaries: number[] = [];
   readonly fast: CsvSink['fast'];
 
@@ -149,17 +153,20 @@ class ImportReader implements CsvSink {
       this.#runAccount = accountId;
       this.#runFirstLine = line;
     }
-    if (primary) this.#runPrimaries.push(line);
+    if (primary) {
+      const count = ++this.#runPrimaryCount;
+      if (count === 1) this.#runFirstPrimary = line;
+      else if (count === 2) this.#runPrimaries = [this.#runFirstPrimary, line];
+      else this.#runPrimaries.push(line);
+    }
     return starts;
   }
 
   #endRun(): void {
     if (this.#runAccount === '') return;
-    if (this.#runPrimaries.length === 1) this.#runPrimaries.length = 0;
-    else {
-      this.#batch.oddRuns.push({ accountId: this.#runAccount, firstLine: this.#runFirstLine, primaryLines: this.#runPrimaries });
-      this.#runPrimaries = [];
-    }
+    const count = this.#runPrimaryCount;
+    if (count !== 1) this.#batch.oddRuns.push({ accountId: this.#runAccount, firstLine: this.#runFirstLine, primaryLines: count === 0 ? [] : this.#runPrimaries });
+    this.#runPrimaryCount = 0;
   }
 
   #cut(last: boolean): void {

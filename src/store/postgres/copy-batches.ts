@@ -3,7 +3,7 @@ import { ACCOUNT_FIELDS, HOLDER_FIELDS, type ImportBatch, type RowOutput } from 
 import type { ImportRow } from '../../core/import-row.js';
 import { latinLetterKey, nameKey } from '../../core/name-key.js';
 import { utf8FromLatin1 } from '../../core/utf8-chunks.js';
-import { LATIN_ACCOUNT_NAME, LATIN_FIRST_NAME, LATIN_LAST_NAME, SIMPLE, type SimpleRow } from '../../core/simple-row.js';
+import { LATIN_FIRST_NAME, LATIN_LAST_NAME, SIMPLE, type SimpleRow } from '../../core/simple-row.js';
 
 const H = HOLDER_FIELDS.length;
 
@@ -18,7 +18,8 @@ const H = HOLDER_FIELDS.length;
 export interface CopyText {
   /** The text, or its UTF-8 bytes once encoded to cross threads (see import-worker.ts). */
   holders: string | Uint8Array;
-  accounts: string;
+  /** Likewise. */
+  accounts: string | Uint8Array;
   holderCount: number;
   /**
    * The batch comes from the later part of a file read in two (export-split.ts): its account lines'
@@ -92,12 +93,15 @@ function nullable(value: string): string {
   return value === '' ? '\\N' : copyField(value);
 }
 
-// Room for a batch's COPY text; a batch that needs more gets a larger buffer.
+// Room for a batch's COPY text and for its account lines; a batch that needs more gets a larger buffer.
 const BATCH_BYTES = 128 * 1024;
+const ACCOUNT_BYTES = 64 * 1024;
 const TAB = 9;
 const NEWLINE = 10;
 const SPACE = 32;
 const TILDE = 126;
+const LETTER_T = 116;
+const LETTER_F = 102;
 const PRIMARY_TAB = Buffer.from('primary\t');
 const SECONDARY_TAB = Buffer.from('secondary\t');
 // What nameKey turns a run of into one space (its SEPARATORS, as printable ASCII has them).
@@ -126,16 +130,21 @@ function nameText(text: string, row: Int32Array, slot: number, beyondAscii: numb
  * (import-batches.ts's RowOutput) or a batch of rows at a time (`format`).
  */
 export class CopyWriter implements RowOutput {
-  // The run in progress: its account (as read, and as COPY text), its line so far, its primaries.
+  // The run in progress: its account (as read, and as COPY text), where its line starts in the
+  // account lines' bytes (-1: none), whether its account may have been met before, its primaries.
   #account = '';
   #id = '';
-  #run = '';
+  #runAt = -1;
+  #seenBefore = false;
   #primaries = 0;
   #seen = new Uint32Array(FILTER_BITS / 32);
-  // The batch in progress: its rows' bytes, its account lines, its rows.
+  // The batch in progress: its rows' bytes, its account lines' bytes (the run in progress's line
+  // last, unfinished), its rows. Bytes, not strings: a string built per run cost 250 bytes of
+  // garbage a run, a third of all the parsing thread allocated.
   #bytes = Buffer.allocUnsafeSlow(BATCH_BYTES);
   #length = 0;
-  #accounts = '';
+  #accounts = Buffer.allocUnsafeSlow(ACCOUNT_BYTES);
+  #accountsLength = 0;
   #holders = 0;
 
   /**
@@ -153,23 +162,71 @@ export class CopyWriter implements RowOutput {
     return this.#seen;
   }
 
-  // A run of the account starts: the line of the one before is done.
-  #startRun(accountId: string, name: string, line: number | string): void {
-    this.#accounts += this.end();
+  // A run of the account starts, its name given as read: the line of the one before is done.
+  #startRun(accountId: string, name: string, line: number): void {
+    const text = copyField(name);
+    let at = this.#openRun(accountId, 3 * text.length);
+    at += this.#accounts.write(text, at);
+    this.#closeRunHead(at, line);
+  }
+
+  // Likewise, its name the bytes text[from, to) of a simple row (UTF-8 as Latin-1, nothing to escape).
+  #startSimpleRun(accountId: string, text: string, from: number, to: number, line: number): void {
+    let at = this.#openRun(accountId, to - from);
+    const out = this.#accounts;
+    for (let i = from; i < to; i++) out[at++] = text.charCodeAt(i);
+    this.#closeRunHead(at, line);
+  }
+
+  // Ends the run before and starts the account's line (its id and a tab), with room for
+  // `nameBytes` more; returns where the name goes.
+  #openRun(accountId: string, nameBytes: number): number {
+    this.#endRun();
     this.#account = accountId;
     // The account as COPY text (escaping is one-to-one): what settleLaterRuns reads from a line.
     const id = (this.#id = copyField(accountId));
-    this.#run = `${id}\t${copyField(name)}\t${line}\t${inFilter(this.#seen, id, true) ? 't' : 'f'}`;
+    this.#seenBefore = inFilter(this.#seen, id, true);
+    const out = this.#accountsRoom(3 * id.length + nameBytes + 32);
+    let at = (this.#runAt = this.#accountsLength);
+    at += out.write(id, at);
+    out[at++] = TAB;
+    return at;
+  }
+
+  // The rest of a run's line as far as it is known at its start: its first line, t or f.
+  #closeRunHead(at: number, line: number): void {
+    const out = this.#accounts;
+    out[at++] = TAB;
+    at = writeDigits(out, at, line);
+    out[at++] = TAB;
+    out[at++] = this.#seenBefore ? LETTER_T : LETTER_F;
+    this.#accountsLength = at;
+  }
+
+  // The run going on ends (the next row starts another, or the file ends): its primaries end its line.
+  #endRun(): void {
+    if (this.#runAt < 0) return;
+    const out = this.#accountsRoom(16);
+    let at = this.#accountsLength;
+    out[at++] = TAB;
+    at = writeDigits(out, at, this.#primaries);
+    out[at++] = NEWLINE;
+    this.#accountsLength = at;
+    this.#runAt = -1;
+    this.#account = '';
+    this.#primaries = 0;
   }
 
   // Room for `bytes` more in the batch's buffer.
-  #room(bytes: number): Buffer {
-    if (this.#length + bytes > this.#bytes.length) {
-      const larger = Buffer.allocUnsafeSlow(Math.max(2 * this.#bytes.length, this.#length + bytes));
-      this.#bytes.copy(larger, 0, 0, this.#length);
-      this.#bytes = larger;
-    }
+  #room(bytes: number): Buffer<ArrayBuffer> {
+    if (this.#length + bytes > this.#bytes.length) this.#bytes = larger(this.#bytes, this.#length, bytes);
     return this.#bytes;
+  }
+
+  // Room for `bytes` more in the account lines' buffer.
+  #accountsRoom(bytes: number): Buffer<ArrayBuffer> {
+    if (this.#accountsLength + bytes > this.#accounts.length) this.#accounts = larger(this.#accounts, this.#accountsLength, bytes);
+    return this.#accounts;
   }
 
   // One row's COPY line, from its values (position, role and login_access are digits or fixed
@@ -203,7 +260,7 @@ export class CopyWriter implements RowOutput {
     const email0 = row[SIMPLE.email]!;
     const email1 = row[SIMPLE.email + 1]!;
     const primary = row[SIMPLE.role] === 1;
-    if (startsRun) this.#startRun(accountId, simple.accountName ?? nameText(text, row, SIMPLE.accountName, simple.latin & LATIN_ACCOUNT_NAME), line);
+    if (startsRun) this.#startSimpleRun(accountId, text, row[SIMPLE.accountName]!, row[SIMPLE.accountName + 1]!, line);
     const names = first1 - first0 + last1 - last0;
     // A name decoded to be checked: its key the general way (nameKey), written as UTF-8 below.
     let key = simple.firstName === null && simple.lastName === null ? null : this.#generalKey(text, simple);
@@ -307,18 +364,12 @@ export class CopyWriter implements RowOutput {
   }
 
   take(batch: ImportBatch, last: boolean): CopyReadyBatch {
-    if (last) this.#accounts += this.end();
-    // The batch's bytes in a buffer of their own, of their size (handed over to the main thread,
+    if (last) this.#endRun();
+    // The batch's bytes in buffers of their own, of their size (handed over to the main thread,
     // see import-worker.ts: a larger one would hold its whole size there until collected); the
-    // writer's buffer is kept for the next batch.
-    let holders: Uint8Array | '' = '';
-    if (this.#length > 0) {
-      holders = Buffer.allocUnsafeSlow(this.#length);
-      this.#bytes.copy(holders, 0, 0, this.#length);
-    }
-    const copy: CopyText = { holders, accounts: this.#accounts, holderCount: this.#holders, ...(this.laterPart ? { laterPart: true } : {}) };
+    // writer's buffers are kept for the next batch, with the line of the run going on.
+    const copy: CopyText = { holders: copied(this.#bytes, 0, this.#length), accounts: this.#takeAccountLines(), holderCount: this.#holders, ...(this.laterPart ? { laterPart: true } : {}) };
     this.#length = 0;
-    this.#accounts = '';
     this.#holders = 0;
     return { holders: [], accounts: [], rejected: batch.rejected, rowsRead: batch.rowsRead, oddRuns: batch.oddRuns, copy };
   }
@@ -333,7 +384,7 @@ export class CopyWriter implements RowOutput {
       if (accountId !== this.#account) {
         // The reader lists an account each time it differs from the row before: in step with this.
         if (starts[next] !== accountId) throw new Error(`import batch out of step: account ${accountId} has no entry`);
-        this.#startRun(accountId, starts[next + 1]!, starts[next + 2]!);
+        this.#startRun(accountId, starts[next + 1]!, Number(starts[next + 2]!));
         next += ACCOUNT_FIELDS;
       }
       this.#writeLine(rows[at + 1]!, rows[at + 2]!, rows[at + 3]!, rows[at + 4]!, rows[at + 5]!, rows[at + 6]!, rows[at + 7]!, rows[at + 8]!);
@@ -342,14 +393,36 @@ export class CopyWriter implements RowOutput {
     return this.take(batch, false);
   }
 
-  /** The line of the run going on (the next row starts another, or the file ends), or ''. */
-  end(): string {
-    if (this.#account === '') return '';
-    const line = `${this.#run}\t${this.#primaries}\n`;
-    this.#account = '';
-    this.#primaries = 0;
-    return line;
+  // The account lines that ended, as UTF-8 bytes ('' for none); the line of the run going on moves to the front.
+  #takeAccountLines(): Uint8Array | '' {
+    const ended = this.#runAt < 0 ? this.#accountsLength : this.#runAt;
+    const lines = copied(this.#accounts, 0, ended);
+    this.#accounts.copy(this.#accounts, 0, ended, this.#accountsLength);
+    this.#accountsLength -= ended;
+    if (this.#runAt >= 0) this.#runAt = 0;
+    return lines;
   }
+
+  /** Ends the run going on (the file's rows are over): the account lines not yet taken, as UTF-8 bytes, or ''. */
+  end(): Uint8Array | '' {
+    this.#endRun();
+    return this.#takeAccountLines();
+  }
+}
+
+// A buffer with `more` bytes of room past the `length` used of `bytes`, those copied.
+function larger(bytes: Buffer<ArrayBuffer>, length: number, more: number): Buffer<ArrayBuffer> {
+  const buffer = Buffer.allocUnsafeSlow(Math.max(2 * bytes.length, length + more));
+  bytes.copy(buffer, 0, 0, length);
+  return buffer;
+}
+
+// bytes[from, to) in a buffer of their own, or '' for none.
+function copied(bytes: Buffer, from: number, to: number): Uint8Array | '' {
+  if (to === from) return '';
+  const buffer = Buffer.allocUnsafeSlow(to - from);
+  bytes.copy(buffer, 0, from, to);
+  return buffer;
 }
 
 /**
@@ -359,7 +432,7 @@ export class CopyWriter implements RowOutput {
 export async function* copyBatches(batches: AsyncIterable<ImportBatch> | Iterable<ImportBatch>, formatter = new CopyWriter()): AsyncGenerator<CopyReadyBatch> {
   for await (const batch of batches) yield 'copy' in batch ? (batch as CopyReadyBatch) : formatter.format(batch);
   const last = formatter.end();
-  if (last !== '') yield rowlessBatch({ holders: '', accounts: last, holderCount: 0, ...(formatter.laterPart ? { laterPart: true } : {}) });
+  if (last.length > 0) yield rowlessBatch({ holders: '', accounts: last, holderCount: 0, ...(formatter.laterPart ? { laterPart: true } : {}) });
 }
 
 /** A batch of no rows: an account line that ends a file's rows, or the first part's filter (CopyText.seen). */
