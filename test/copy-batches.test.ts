@@ -24,7 +24,7 @@ function batchesOf(rows: { account: string; role: 'primary' | 'secondary'; first
 
 async function accountLines(batches: ImportBatch[]): Promise<string[][]> {
   let text = '';
-  for await (const batch of copyBatches(batches)) text += Buffer.from(batch.copy.accounts).toString("utf8");
+  for await (const batch of copyBatches(batches)) text += batch.copy.accounts;
   return text.split('\n').filter((line) => line !== '').map((line) => line.split('\t'));
 }
 

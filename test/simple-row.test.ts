@@ -43,7 +43,7 @@ async function read(bytes: Buffer, chunkSize: number, fast: boolean, idBase: num
   const out: Read = { holders: '', accounts: '', rejected: [], oddRuns: [], rowsRead: 0, holderCount: 0, simpleRows: 0 };
   const add = (batch: CopyReadyBatch) => {
     out.holders += Buffer.from(batch.copy.holders).toString('utf8');
-    out.accounts += Buffer.from(batch.copy.accounts).toString("utf8");
+    out.accounts += batch.copy.accounts;
     out.rejected.push(...batch.rejected);
     out.oddRuns.push(...batch.oddRuns);
     out.rowsRead += batch.rowsRead;

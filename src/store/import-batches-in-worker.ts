@@ -21,11 +21,14 @@ export function importWorkerPath(): string | null {
 // The parsing thread's heap, bounded: left alone, V8 let it grow with the run under the high
 // allocation rate (committing 40 → 62 MB at 2M rows with 6–8 MB live), so larger files cost more
 // memory. Measured at 1M and 2M rows: peak RSS 148 and 148 MB on SQLite (was 166 and 180), 134
-// and 138 MB on PostgreSQL (was 153 and 158), at the same CPU; a young generation of 8 MB kept
-// SQLite near 138 MB but cost PostgreSQL's load, which waits on this thread, 30% more time.
+// and 138 MB on PostgreSQL (was 153 and 158), at the same CPU. The young generation: at 16 MB it
+// still grew once, three seconds into a run (15 → 23 MB committed per thread), which only files
+// of more than 1M rows reach (PostgreSQL 127 MB at 1M rows, 135 at 2M); at 8 MB, 127 and 129,
+// and SQLite 137 against 146 at 1M, at the same CPU on both (once the threads allocated a third
+// of what they did, see copy-batches.ts: before, 8 MB cost PostgreSQL's load 30% more time).
 // The reader holds one record whole, up to MAX_RECORD_CHARS (10M characters, 20 MB at most):
 // that fits, and a file that exhausts the heap anyway is refused as unreadable below.
-const WORKER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 96 };
+const WORKER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 96 };
 
 /** What the parsing thread's failure means: running out of its bounded heap is the file's doing (exit 2, nothing imported); anything else stays as it is. */
 export function parsingThreadFailure(error: Error): Error {

@@ -48,12 +48,11 @@ async function run(): Promise<void> {
     for await (const batch of importBatches(source, path, part, writer)) {
       while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
       credits--;
-      // COPY text (rows and account lines) crosses as UTF-8 bytes in buffers of their own, handed over rather than copied:
+      // COPY text crosses as UTF-8 bytes in a buffer of their own, handed over rather than copied:
       // the main thread then makes no large string per batch (its young generation grew with the
       // file: peak RSS 166 MB at 1M rows, 182 at 2M).
-      const copy = 'copy' in batch ? (batch as CopyReadyBatch).copy : null;
-      const transfer = copy ? [copy.holders, copy.accounts].filter((bytes) => typeof bytes !== 'string').map((bytes) => bytes.buffer as ArrayBuffer) : [];
-      port.postMessage({ type: 'batch', batch } satisfies ImportWorkerMessage, transfer);
+      const holders = 'copy' in batch ? (batch as CopyReadyBatch).copy.holders : '';
+      port.postMessage({ type: 'batch', batch } satisfies ImportWorkerMessage, typeof holders === 'string' ? [] : [holders.buffer as ArrayBuffer]);
     }
     const seen = writer && end !== undefined ? writer.seen : undefined;
     port.postMessage({ type: 'done', seen } satisfies ImportWorkerMessage, seen ? [seen.buffer as ArrayBuffer] : []);

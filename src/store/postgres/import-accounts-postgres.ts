@@ -120,8 +120,8 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         written.catch(() => undefined);
         return { path, stream, written };
       };
-      const spoolWrite = async (file: { stream: WriteStream }, text: string | Uint8Array) => {
-        if (text.length > 0 && !file.stream.write(text)) await once(file.stream, 'drain');
+      const spoolWrite = async (file: { stream: WriteStream }, text: string) => {
+        if (text !== '' && !file.stream.write(text)) await once(file.stream, 'drain');
       };
       // Into a store with no accounts, each first run's account line goes straight to `accounts`.
       const route = (lines: string) => (direct ? routeAccountLines(lines, nowIso) : { accounts: '', runs: lines });
