@@ -36,6 +36,21 @@ const ATEXT = new Uint8Array(128);
 const atext = new RegExp(`[${ATEXT_CLASS}]`);
 for (let c = 0; c < 128; c++) ATEXT[c] = atext.test(String.fromCharCode(c)) ? 1 : 0;
 
+// What a byte is to a field being read (the text is bytes as Latin-1: codes below 256): 0 part of
+// it (a byte ≥ 0x80 too: noted apart); ENDS_FIELD; REFUSED, which the general reader must read
+// (a control character, a backslash, DEL, and a quote where none may be). One table look-up
+// a byte instead of a chain of comparisons, taken per byte of every simple row.
+const ENDS_FIELD = 1;
+const REFUSED = 2;
+const UNQUOTED_CLASS = new Uint8Array(256);
+const QUOTED_CLASS = new Uint8Array(256);
+for (let c = 0; c < SPACE; c++) UNQUOTED_CLASS[c] = QUOTED_CLASS[c] = REFUSED;
+UNQUOTED_CLASS[BACKSLASH] = QUOTED_CLASS[BACKSLASH] = REFUSED;
+UNQUOTED_CLASS[DEL] = QUOTED_CLASS[DEL] = REFUSED;
+UNQUOTED_CLASS[QUOTE] = REFUSED;
+UNQUOTED_CLASS[COMMA] = UNQUOTED_CLASS[LF] = UNQUOTED_CLASS[CR] = ENDS_FIELD;
+QUOTED_CLASS[QUOTE] = ENDS_FIELD;
+
 const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
 const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
@@ -212,7 +227,8 @@ export function readSimpleRow(text: string, start: number, index: ColumnIndex, r
   const bounds = row.bounds;
   let field = 0;
   let i = start;
-  let high = false;
+  // Every byte of the fields OR-ed: bit 7 says whether one is beyond ASCII.
+  let bytes = 0;
   for (;;) {
     if (i === n) return -1;
     let c = text.charCodeAt(i);
@@ -224,24 +240,26 @@ export function readSimpleRow(text: string, start: number, index: ColumnIndex, r
       for (;;) {
         if (i === n) return -1;
         c = text.charCodeAt(i);
-        if (c === QUOTE) break;
-        if (c < SPACE || c === BACKSLASH || c === DEL) return -1;
-        if (c > DEL) high = true;
+        const kind = QUOTED_CLASS[c]!;
+        if (kind !== 0) {
+          if (kind === ENDS_FIELD) break;
+          return -1;
+        }
+        bytes |= c;
         i++;
       }
       to = i++;
       if (i === n) return -1;
       c = text.charCodeAt(i);
-      if (c !== COMMA && c !== LF && c !== CR) return -1;
+      if (UNQUOTED_CLASS[c] !== ENDS_FIELD) return -1;
     } else {
       for (;;) {
-        if (c <= COMMA) {
-          if (c === COMMA || c === LF || c === CR) break;
-          if (c < SPACE || c === QUOTE) return -1;
-        } else if (c >= BACKSLASH) {
-          if (c === BACKSLASH || c === DEL) return -1;
-          if (c > DEL) high = true;
+        const kind = UNQUOTED_CLASS[c]!;
+        if (kind !== 0) {
+          if (kind === ENDS_FIELD) break;
+          return -1;
         }
+        bytes |= c;
         if (++i === n) return -1;
         c = text.charCodeAt(i);
       }
@@ -272,7 +290,7 @@ export function readSimpleRow(text: string, start: number, index: ColumnIndex, r
   if (access < 0) return -1;
   row.accountName = row.firstName = row.lastName = null;
   row.latin = 0;
-  if (high) {
+  if ((bytes & 0x80) !== 0) {
     // Beyond ASCII: only in names (more closely looked at in readName).
     if (hasHigh(text, ranges[SIMPLE.accountId]!, ranges[SIMPLE.accountId + 1]!) || hasHigh(text, ranges[ROLE_TEXT]!, ranges[ROLE_TEXT + 1]!)) return -1;
     if (hasHigh(text, ranges[SIMPLE.email]!, ranges[SIMPLE.email + 1]!) || hasHigh(text, ranges[ACCESS_TEXT]!, ranges[ACCESS_TEXT + 1]!)) return -1;

@@ -103,9 +103,17 @@ const LETTER_T = 116;
 const LETTER_F = 102;
 const PRIMARY_TAB = Buffer.from('primary\t');
 const SECONDARY_TAB = Buffer.from('secondary\t');
+// Printable ASCII in lower case, by code.
+const ASCII_LOWER = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_LOWER[c] = c >= 65 && c <= 90 ? c + 32 : c;
 // What nameKey turns a run of into one space (its SEPARATORS, as printable ASCII has them).
-const NAME_SEPARATOR = new Uint8Array(128);
-for (const c of " -'.,") NAME_SEPARATOR[c.charCodeAt(0)] = 1;
+// A name's bytes (as Latin-1: codes below 256) by what its key makes of them: a letter or another
+// character kept (in lower case), a separator, or a byte of a Latin letter beyond ASCII.
+const NAME_KEPT = 0;
+const NAME_SEPARATOR = 1;
+const NAME_BEYOND_ASCII = 2;
+const NAME_BYTE = new Uint8Array(256).fill(NAME_BEYOND_ASCII, TILDE + 1);
+for (const c of " -'.,") NAME_BYTE[c.charCodeAt(0)] = NAME_SEPARATOR;
 
 // A number's decimal digits at out[at…] (a line number or an id: below 2^31, integer
 // arithmetic); returns the index after them.
@@ -290,12 +298,16 @@ export class CopyWriter implements RowOutput {
       out[at++] = 92;
       out[at++] = 78;
     } else {
-      for (let i = email0; i < email1; i++) out[at++] = text.charCodeAt(i);
-      out[at++] = TAB;
-      for (let i = email0; i < email1; i++) {
-        const c = text.charCodeAt(i);
-        out[at++] = c >= 65 && c <= 90 ? c + 32 : c;
+      // The address and its key (its lower case) in one pass over it.
+      const length = email1 - email0;
+      const keyAt = at + length + 1;
+      for (let i = 0; i < length; i++) {
+        const c = text.charCodeAt(email0 + i);
+        out[at + i] = c;
+        out[keyAt + i] = ASCII_LOWER[c]!;
       }
+      out[at + length] = TAB;
+      at = keyAt + length;
     }
     out[at++] = TAB;
     out[at++] = !primary && row[SIMPLE.access] === 1 ? 49 : 48;
@@ -312,7 +324,8 @@ export class CopyWriter implements RowOutput {
         const to = part === 0 ? first1 : last1;
         for (let i = from; i < to; i++) {
           const c = text.charCodeAt(i);
-          if (NAME_SEPARATOR[c] === 1) {
+          const kind = NAME_BYTE[c]!;
+          if (kind === NAME_SEPARATOR) {
             pending = started;
             continue;
           }
@@ -321,8 +334,8 @@ export class CopyWriter implements RowOutput {
             pending = false;
           }
           started = true;
-          if (c <= TILDE) {
-            out[at++] = c >= 65 && c <= 90 ? c + 32 : c;
+          if (kind === NAME_KEPT) {
+            out[at++] = ASCII_LOWER[c]!;
             continue;
           }
           // A Latin letter (two bytes, see simple-row.ts), folded to its key's UTF-8 bytes.
