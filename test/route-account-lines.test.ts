@@ -31,6 +31,17 @@ describe('account lines of an import into an empty store (PostgreSQL)', () => {
     first.format({ holders: ['B\\1', '2', 'primary', 'a', 'b', '', '', '0', 'a b', 'C1', '3', 'primary', 'a', 'b', '', '', '0', 'a b'], accounts: ['B\\1', 'Bee', '2', 'C1', 'See', '3'], rejected: [], rowsRead: 2, oddRuns: [] });
     const later = ['B\\\\1\tBee again\t900\tf\t0', 'D1\tDee\t901\tf\t1', 'C1\tSee\t902\tt\t1', 'E1\tEe\t903\tf\t2'].map((line) => `${line}\n`).join('');
     expect(settleLaterRuns(later, first.seen)).toBe(['B\\\\1\tBee again\t900\tt\t0', 'D1\tDee\t901\tf\t1', 'C1\tSee\t902\tt\t1', 'E1\tEe\t903\tf\t2'].map((line) => `${line}\n`).join(''));
+    // An account larger than every one the first part met was not met there, whatever its bits
+    // (K10065043, K1911246 and K47695 set Z1's three: test/copy-batches.test.ts).
+    const met = new CopyWriter();
+    met.format({
+      holders: ['K10065043', 'K1911246', 'K47695'].flatMap((id, i) => [id, String(i + 2), 'primary', 'a', 'b', '', '', '0', 'a b']),
+      accounts: ['K10065043', 'K1911246', 'K47695'].flatMap((id, i) => [id, 'Kay', String(i + 2)]),
+      rejected: [],
+      rowsRead: 3,
+      oddRuns: [],
+    });
+    expect(settleLaterRuns('Z1\tZed\t900\tf\t1\nK47695\tKay\t901\tf\t1\n', met.seen)).toBe('Z1\tZed\t900\tf\t1\nK47695\tKay\t901\tt\t1\n');
     // Without the first part's filter, every run may have had one before.
     expect(settleLaterRuns(later, null)).toBe(later.replaceAll('\tf\t', '\tt\t'));
   });

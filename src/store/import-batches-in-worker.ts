@@ -53,7 +53,7 @@ interface ParsingThread {
  * text on the worker too (copy-batches.ts), the batches' row arrays then left empty, each row
  * starting with its id from the last id the store gave (NumberedRows) before reading; a large file
  * is then read in two parts (export-split.ts) on two threads, their batches as they come, the
- * later part's marked (CopyText.laterPart) and the first part's filter of accounts after its last
+ * later part's marked (CopyText.laterPart) and the first part's accounts seen after its last
  * (CopyText.seen). A file error is the first in the file: the later part's waits for the first
  * part to end without one.
  */

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { importBatches, ImportFileError, type ImportBatch, type LaterPart } from '../core/import-batches.js';
-import { CopyWriter, type CopyReadyBatch } from './postgres/copy-batches.js';
+import { CopyWriter, type AccountsSeen, type CopyReadyBatch } from './postgres/copy-batches.js';
 
 /** Batches the worker may send ahead of the main thread's inserts. */
 export const BATCH_CREDITS = 4;
@@ -25,8 +25,8 @@ export interface ImportWorkerData {
 /** What the worker says to the main thread. */
 export type ImportWorkerMessage =
   | { type: 'batch'; batch: ImportBatch }
-  /** `seen`: the first part's filter of accounts (CopyText.seen). */
-  | { type: 'done'; seen?: Uint32Array }
+  /** `seen`: the first part's accounts (CopyText.seen). */
+  | { type: 'done'; seen?: AccountsSeen }
   | { type: 'error'; message: string; code?: string; file?: { line: number; reason: string } };
 
 async function run(): Promise<void> {
@@ -55,7 +55,7 @@ async function run(): Promise<void> {
       port.postMessage({ type: 'batch', batch } satisfies ImportWorkerMessage, typeof holders === 'string' ? [] : [holders.buffer as ArrayBuffer]);
     }
     const seen = writer && end !== undefined ? writer.seen : undefined;
-    port.postMessage({ type: 'done', seen } satisfies ImportWorkerMessage, seen ? [seen.buffer as ArrayBuffer] : []);
+    port.postMessage({ type: 'done', seen } satisfies ImportWorkerMessage, seen ? [seen.filter.buffer as ArrayBuffer] : []);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     port.postMessage({

@@ -25,8 +25,8 @@ export interface CopyText {
    * `f` holds within that part only, until checked against the first part's filter (settleLaterRuns).
    */
   laterPart?: boolean;
-  /** The first part's filter of accounts seen, on a batch of its own after that part's last one. */
-  seen?: Uint32Array;
+  /** The first part's accounts seen, on a batch of its own after that part's last one. */
+  seen?: AccountsSeen;
 }
 
 /**
@@ -42,14 +42,23 @@ export interface NumberedRows {
 /** A batch whose rows are COPY text; its `holders` and `accounts` arrays are then empty. */
 export type CopyReadyBatch = ImportBatch & { copy: CopyText };
 
-// The filter of accounts seen (a Bloom filter, 2 MB whatever the file's size): false positives
-// only (about 0.1 % at 600,000 accounts), which cost a little grouping, never a wrong result.
+/**
+ * The accounts a writer met (by their COPY text): the largest in code-unit order, and a filter
+ * of them all (a Bloom filter, 2 MB whatever the file's size): false positives only (about 0.1 %
+ * at 600,000 accounts), which cost a little grouping, never a wrong result.
+ */
+export interface AccountsSeen {
+  max: string;
+  filter: Uint32Array;
+}
+
 const FILTER_BITS = 1 << 24;
 const FILTER_HASHES = 3;
 
-// The filter's bits for a value: two FNV-1a hashes of its UTF-16 code units; the bits are
-// h1 + i * h2 (double hashing). Marks them when `mark`; says whether all were set before.
-function inFilter(filter: Uint32Array, value: string, mark: boolean): boolean {
+// A value's two hashes (FNV-1a of its UTF-16 code units, and another), left in HASHES: an
+// account's bits are h1 + i * h2 (double hashing).
+const HASHES = new Int32Array(2);
+function hash(value: string): void {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193 ^ value.length;
   for (let i = 0; i < value.length; i++) {
@@ -57,7 +66,12 @@ function inFilter(filter: Uint32Array, value: string, mark: boolean): boolean {
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
   }
-  h2 |= 1;
+  HASHES[0] = h1;
+  HASHES[1] = h2 | 1;
+}
+
+// Whether the filter has the bits of hashes h1, h2 all set; sets them when `mark`.
+function hasBits(filter: Uint32Array, h1: number, h2: number, mark: boolean): boolean {
   let seen = true;
   for (let i = 0; i < FILTER_HASHES; i++) {
     const bit = (h1 + Math.imul(i, h2)) & (FILTER_BITS - 1);
@@ -72,10 +86,17 @@ function inFilter(filter: Uint32Array, value: string, mark: boolean): boolean {
   return seen;
 }
 
-/** Whether an account (its COPY text) may be in a formatter's filter of accounts seen (CopyWriter.seen). */
-export function mayHaveSeen(filter: Uint32Array, accountId: string): boolean {
-  return inFilter(filter, accountId, false);
+/** Whether an account (its COPY text) may be among the accounts a writer met (CopyWriter.seen). */
+export function mayHaveSeen(seen: AccountsSeen, accountId: string): boolean {
+  if (accountId > seen.max) return false;
+  hash(accountId);
+  return hasBits(seen.filter, HASHES[0]!, HASHES[1]!, false);
 }
+
+// Accounts' marks a writer sets in its filter a batch at a time: a filter far larger than the
+// caches costs a miss a look-up, and one a row apart cost about 0.15 s per 1M rows and thread;
+// set in a loop, the misses overlap.
+const PENDING_MARKS = 1024;
 
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIALS = /[\\\t\n\r]/g;
@@ -144,7 +165,11 @@ export class CopyWriter implements RowOutput {
   #runAt = -1;
   #seenBefore = false;
   #primaries = 0;
-  #seen = new Uint32Array(FILTER_BITS / 32);
+  // The accounts met: the largest, the filter, and the marks not set in it yet (h1, h2 each).
+  #maxId = '';
+  #filter = new Uint32Array(FILTER_BITS / 32);
+  #marks = new Int32Array(2 * PENDING_MARKS);
+  #markCount = 0;
   // The batch in progress: its rows' bytes, its account lines' bytes (the run in progress's line
   // last, unfinished), its rows. Bytes, not strings: a string built per run cost 250 bytes of
   // garbage a run, half of all the parsing thread allocated.
@@ -164,9 +189,33 @@ export class CopyWriter implements RowOutput {
     readonly idBase: number | null = null,
   ) {}
 
-  /** The filter of the accounts met so far (by their COPY text), for settleLaterRuns. */
-  get seen(): Uint32Array {
-    return this.#seen;
+  /** The accounts met so far (by their COPY text), for settleLaterRuns. */
+  get seen(): AccountsSeen {
+    this.#setMarks();
+    return { max: this.#maxId, filter: this.#filter };
+  }
+
+  // Whether the account (its COPY text) may have been met before; it is from now on. One larger
+  // than every account before was not (as exports list accounts, nearly all): no look-up then.
+  #meet(id: string): boolean {
+    let seen = false;
+    if (id > this.#maxId) this.#maxId = id;
+    else {
+      this.#setMarks();
+      seen = mayHaveSeen({ max: this.#maxId, filter: this.#filter }, id);
+    }
+    hash(id);
+    const at = 2 * this.#markCount++;
+    this.#marks[at] = HASHES[0]!;
+    this.#marks[at + 1] = HASHES[1]!;
+    if (this.#markCount === PENDING_MARKS) this.#setMarks();
+    return seen;
+  }
+
+  #setMarks(): void {
+    const marks = this.#marks;
+    for (let i = 0; i < 2 * this.#markCount; i += 2) hasBits(this.#filter, marks[i]!, marks[i + 1]!, true);
+    this.#markCount = 0;
   }
 
   // A run of the account starts, its name given as read: the line of the one before is done.
@@ -192,7 +241,7 @@ export class CopyWriter implements RowOutput {
     this.#account = accountId;
     // The account as COPY text (escaping is one-to-one): what settleLaterRuns reads from a line.
     const id = (this.#id = copyField(accountId));
-    this.#seenBefore = inFilter(this.#seen, id, true);
+    this.#seenBefore = this.#meet(id);
     const out = this.#accountsRoom(3 * id.length + nameBytes + 32);
     let at = (this.#runAt = this.#accountsLength);
     at += out.write(id, at);

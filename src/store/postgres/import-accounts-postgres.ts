@@ -8,7 +8,7 @@ import { HOLDER_FIELDS, type ImportBatch } from '../../core/import-batches.js';
 import type { ImportOptions } from '../engine.js';
 import { ImportRejectedError, primaryRuleReason, unreadableAsUsage, type ImportOutcome, type RejectedRow } from '../import-outcome.js';
 import { finishImport } from '../finish-import.js';
-import { copyBatches, CopyWriter, type NumberedRows } from './copy-batches.js';
+import { copyBatches, CopyWriter, type AccountsSeen, type NumberedRows } from './copy-batches.js';
 import { routeAccountLines, settleLaterRuns } from './route-account-lines.js';
 import type { PostgresEngine } from './postgres-engine.js';
 
@@ -133,7 +133,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         // on cores the load keeps busy, the main thread feeds the server and does no more.
         const first = spoolFile('first.tsv');
         const later = spoolFile('later.tsv');
-        let firstPartSeen: Uint32Array | null = null;
+        let firstPartSeen: AccountsSeen | null = null;
         for await (const { copy, rejected: rejectedRows, rowsRead: read } of copyBatches(readingSource(), new CopyWriter(false, lastId))) {
           for (const row of rejectedRows) {
             rejected.push({ line: row.line, reason: row.reason });
@@ -151,7 +151,7 @@ export async function importAccountsPostgres(engine: PostgresEngine, batches: As
         first.stream.end();
         later.stream.end();
         // A part's account lines, a chunk at a time: the later part's settled against the first
-        // part's filter; their runs go to the runs' file, their accounts are yielded.
+        // part's accounts seen; their runs go to the runs' file, their accounts are yielded.
         async function* routedAccounts(file: typeof first, settle: boolean): AsyncGenerator<string> {
           await file.written;
           let carry = '';

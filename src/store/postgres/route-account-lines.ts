@@ -1,4 +1,4 @@
-import { mayHaveSeen } from './copy-batches.js';
+import { mayHaveSeen, type AccountsSeen } from './copy-batches.js';
 
 /** Account lines of an import into a store with no accounts, sent two ways (see routeAccountLines). */
 export interface RoutedAccountLines {
@@ -32,10 +32,10 @@ export function routeAccountLines(text: string, importedAt: string): RoutedAccou
 
 /**
  * The later part's account lines (CopyText.laterPart), each `f` (first in that part) checked
- * against the first part's filter: an account the first part may have met has had a run before
- * (`t`, which may be wrong, as allowed). Without that filter every run is taken as repeated.
+ * against the first part's accounts: an account the first part may have met has had a run before
+ * (`t`, which may be wrong, as allowed). Without them every run is taken as repeated.
  */
-export function settleLaterRuns(text: string, firstPartSeen: Uint32Array | null): string {
+export function settleLaterRuns(text: string, firstPartSeen: AccountsSeen | null): string {
   let settled = '';
   eachAccountLine(text, (start, afterId, _afterName, afterLine, lineEnd) => {
     const flag = afterLine + 1;
