@@ -62,7 +62,7 @@ async function read(bytes: Buffer, chunkSize: number, fast: boolean, idBase: num
 const csv = (rows: string[][], newline = '\n') => Buffer.from(rows.map((row) => row.join(',')).join(newline) + newline, 'utf8');
 
 describe('simple rows (PostgreSQL import)', () => {
-  it('reads a plain row, a quoted name with a comma and accented names itself; leaves escaped quotes, accented addresses and odd values to the general reader', () => {
+  it('reads a plain row, a quoted name with a comma, escaped quotes in an account name and accented names itself; leaves other escaped quotes, accented addresses and odd values to the general reader', () => {
     const header = readHeader(HEADER);
     if (!header.ok) throw new Error(header.reason);
     const index = header.index;
@@ -80,8 +80,13 @@ describe('simple rows (PostgreSQL import)', () => {
     // Other letters: decoded and checked the general way.
     expect(accepts('A1,Nguyễn Family,primary,Zoë,Nguyễn,z@example.vn,')).toBe(true);
     expect([row.latin, row.accountName, row.firstName, row.lastName]).toEqual([LATIN_FIRST_NAME, 'Nguyễn Family', null, 'Nguyễn']);
+    // Escaped quotes in the account name (its range keeps them as written, its text has one each).
+    expect(accepts('A1,"The ""Rivera"" Household",primary,Sam,Rivera,,')).toBe(true);
+    expect(accepts('A1,"Nguyễn ""Ng"" Family",primary,Sam,Rivera,,')).toBe(true);
+    expect(row.accountName).toBe('Nguyễn "Ng" Family');
     for (const general of [
-      'A1,"Say ""hi""",primary,Sam,Rivera,,', // an escaped quote
+      'A1,Rivera,primary,"Say ""hi""",Rivera,,', // an escaped quote in a name
+      'A1,"Say ""hi""",primary,"Sam ""S""",Rivera,,', // in two fields
       'A1,Rivera,primary,Sam,Rivera,zoë@example.com,', // an address beyond ASCII
       'A1,Rivera,primary,Sam,Rivera,sam@xn--bcher-kva.example,', // IDNA
       'A1,Rivera,primary,Sam,Rivera,sam@example.123,', // a domain ending in digits

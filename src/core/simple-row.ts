@@ -144,7 +144,8 @@ function hasHigh(text: string, a: number, b: number): boolean {
 
 /**
  * A row readSimpleRow accepted: the trimmed range of each field in the text read (see SIMPLE). A
- * name field's bytes are its UTF-8 text as stored. Those with characters beyond ASCII are either
+ * name field's bytes are its UTF-8 text as stored, but for the account name's escaped quotes:
+ * two in its range ("") for each one of its text. Those with characters beyond ASCII are either
  * all Latin letters (U+00C0–U+024F: marked in `latin`, nothing to decode to check them) or
  * decoded, their text here (null otherwise).
  */
@@ -202,9 +203,10 @@ function readName(column: string, text: string, row: SimpleRow, slot: number, bi
 
 // A name field with bytes beyond ASCII (its range trimmed of ASCII spaces in row[slot…]): its
 // text, if the general reader would store exactly what these bytes say (cleanText accepts it and
-// changes nothing: no other kind of space to trim either); else undefined.
+// changes nothing: no other kind of space to trim either); else undefined. (A quote in a simple
+// row's field is half of an escaped one, "": the account name's.)
 function decodedName(column: string, text: string, row: Int32Array, slot: number): string | undefined {
-  const decoded = utf8FromLatin1(text.slice(row[slot]!, row[slot + 1]!));
+  const decoded = utf8FromLatin1(text.slice(row[slot]!, row[slot + 1]!)).replaceAll('""', '"');
   const cleaned = cleanText(column, decoded);
   return cleaned === decoded ? decoded : undefined;
 }
@@ -212,13 +214,14 @@ function decodedName(column: string, text: string, row: Int32Array, slot: number
 /**
  * Reads and checks, in one pass over its bytes, an export row that needs none of the general
  * reader's care: one physical line with no control character and no backslash, each field
- * unquoted or quoted with no quote inside, the header's number of fields, and values that
- * readImportRow accepts as they are, once trimmed of spaces (characters beyond ASCII only in
- * names and account names). `text` is the file's bytes as Latin-1 (csv-records.ts). Returns the
- * index of the line break that ends the row, with its fields in `row`; or -1 when the row is
- * anything else (it goes on past the text, an escaped quote, an accented address, a value to
- * refuse or to look at more closely): the general reader then reads it, with the result it would
- * have had anyway. Most rows of an export are simple, and skip making a string of each field.
+ * unquoted or quoted with no quote inside (but for escaped quotes in the account name), the
+ * header's number of fields, and values that readImportRow accepts as they are, once trimmed of
+ * spaces (characters beyond ASCII only in names and account names). `text` is the file's bytes as
+ * Latin-1 (csv-records.ts). Returns the index of the line break that ends the row, with its fields
+ * in `row`; or -1 when the row is anything else (it goes on past the text, an escaped quote in
+ * another field, an accented address, a value to refuse or to look at more closely): the general
+ * reader then reads it, with the result it would have had anyway. Most rows of an export are
+ * simple, and skip making a string of each field.
  */
 export function readSimpleRow(text: string, start: number, index: ColumnIndex, row: SimpleRow): number {
   const n = text.length;
@@ -229,21 +232,28 @@ export function readSimpleRow(text: string, start: number, index: ColumnIndex, r
   let i = start;
   // Every byte of the fields OR-ed: bit 7 says whether one is beyond ASCII.
   let bytes = 0;
+  // The one field with escaped quotes, if any.
+  let escapedField = -1;
   for (;;) {
     if (i === n) return -1;
     let c = text.charCodeAt(i);
     let from = i;
     let to: number;
     if (c === QUOTE) {
-      // A quoted field with no quote inside (a name with a comma): its text is what is between.
+      // A quoted field (a name with a comma): its text is what is between, each "" in it an
+      // escaped quote (in the account name only, checked below: "The ""Rivera"" Household").
       from = ++i;
       for (;;) {
         if (i === n) return -1;
         c = text.charCodeAt(i);
         const kind = QUOTED_CLASS[c]!;
         if (kind !== 0) {
-          if (kind === ENDS_FIELD) break;
-          return -1;
+          if (kind !== ENDS_FIELD) return -1;
+          if (i + 1 === n || text.charCodeAt(i + 1) !== QUOTE) break;
+          if (escapedField !== -1 && escapedField !== field) return -1;
+          escapedField = field;
+          i += 2;
+          continue;
         }
         bytes |= c;
         i++;
@@ -273,6 +283,7 @@ export function readSimpleRow(text: string, start: number, index: ColumnIndex, r
     i++;
   }
   if (field !== count) return -1;
+  if (escapedField !== -1 && escapedField !== index.account_name) return -1;
   const ranges = row.ranges;
   const idLength = trimmed(text, bounds, index.account_id, ranges, SIMPLE.accountId);
   if (idLength === 0 || idLength > MAX_TEXT_CHARS) return -1;

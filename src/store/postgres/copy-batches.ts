@@ -117,6 +117,7 @@ function nullable(value: string): string {
 const BATCH_BYTES = 128 * 1024;
 const ACCOUNT_BYTES = 64 * 1024;
 const TAB = 9;
+const QUOTE = 34;
 const NEWLINE = 10;
 const SPACE = 32;
 const TILDE = 126;
@@ -226,11 +227,16 @@ export class CopyWriter implements RowOutput {
     this.#closeRunHead(at, line);
   }
 
-  // Likewise, its name the bytes text[from, to) of a simple row (UTF-8 as Latin-1, nothing to escape).
+  // Likewise, its name the bytes text[from, to) of a simple row (UTF-8 as Latin-1, nothing to
+  // escape in COPY text), each escaped quote there two ("", see SimpleRow): one is written.
   #startSimpleRun(accountId: string, text: string, from: number, to: number, line: number): void {
     let at = this.#openRun(accountId, to - from);
     const out = this.#accounts;
-    for (let i = from; i < to; i++) out[at++] = text.charCodeAt(i);
+    for (let i = from; i < to; i++) {
+      const c = text.charCodeAt(i);
+      out[at++] = c;
+      if (c === QUOTE) i++;
+    }
     this.#closeRunHead(at, line);
   }
 
