@@ -283,6 +283,8 @@ export function readSimpleRow(text: string, start: number, index: ColumnIndex, r
     i++;
   }
   if (field !== count) return -1;
+  // (A quote in a simple row's field is always half of an escaped pair: decodedName and
+  // CopyWriter's account lines keep one of each two, so no field may let a lone quote in.)
   if (escapedField !== -1 && escapedField !== index.account_name) return -1;
   const ranges = row.ranges;
   const idLength = trimmed(text, bounds, index.account_id, ranges, SIMPLE.accountId);
