@@ -1,3 +1,4 @@
+import { COMMA, CR, LF, QUOTE } from './ascii.js';
 import { formatCount } from './format-count.js';
 import { Buffer } from 'node:buffer';
 import { firstInvalidUtf8, InvalidUtf8Error, utf8FromLatin1 as fromBytes, Utf8Chunks } from './utf8-chunks.js';
@@ -32,10 +33,6 @@ export class CsvSyntaxError extends Error {
   }
 }
 
-const LF = 10;
-const CR = 13;
-const QUOTE = 34;
-const COMMA = 44;
 // The byte order mark's UTF-8 bytes, as the parser reads them (see below).
 const BOM = '\xef\xbb\xbf';
 // The first byte value that is part of a multi-byte UTF-8 sequence.

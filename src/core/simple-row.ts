@@ -1,3 +1,4 @@
+import { ASCII_LOWER, BACKSLASH, COMMA, CR, DEL, LF, QUOTE, SPACE, TILDE } from './ascii.js';
 import { ATEXT as ATEXT_CLASS, MAX_EMAIL_LENGTH } from './email.js';
 import { cleanText, MAX_TEXT_CHARS, type ColumnIndex } from './import-row.js';
 import { utf8FromLatin1 } from './utf8-chunks.js';
@@ -22,14 +23,6 @@ export const SIMPLE = {
 const ROLE_TEXT = 12;
 const ACCESS_TEXT = 14;
 
-const LF = 10;
-const CR = 13;
-const SPACE = 32;
-const QUOTE = 34;
-const COMMA = 44;
-const BACKSLASH = 92;
-const TILDE = 126;
-const DEL = 127;
 
 // The ASCII characters of RFC 5322 atext, by code: email.ts's class, as a table.
 const ATEXT = new Uint8Array(128);
@@ -51,20 +44,19 @@ UNQUOTED_CLASS[QUOTE] = REFUSED;
 UNQUOTED_CLASS[COMMA] = UNQUOTED_CLASS[LF] = UNQUOTED_CLASS[CR] = ENDS_FIELD;
 QUOTED_CLASS[QUOTE] = ENDS_FIELD;
 
-const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
 const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
 // Whether text[a, b) is `word` in any case (word in lower case).
 function equalsFolded(text: string, a: number, b: number, word: string): boolean {
   if (b - a !== word.length) return false;
-  for (let i = 0; i < word.length; i++) if (lower(text.charCodeAt(a + i)) !== word.charCodeAt(i)) return false;
+  for (let i = 0; i < word.length; i++) if (ASCII_LOWER[text.charCodeAt(a + i)] !== word.charCodeAt(i)) return false;
   return true;
 }
 
 // login_access values (import-row.ts's ACCESS_VALUES): 1 yes, 0 no, -1 not one of them.
 function accessValue(text: string, a: number, b: number): number {
   if (a === b) return 0;
-  switch (lower(text.charCodeAt(a))) {
+  switch (ASCII_LOWER[text.charCodeAt(a)]) {
     case 121: // y
       return b - a === 1 || equalsFolded(text, a, b, 'yes') ? 1 : -1;
     case 110: // n
@@ -116,7 +108,7 @@ function plainAddress(text: string, a: number, b: number): boolean {
     }
     if (i === start || i - start > 63 || text.charCodeAt(i - 1) === 45) return false;
     // An IDNA label (xn--…, any case) takes email.ts's longer path.
-    if (i - start >= 4 && lower(text.charCodeAt(start)) === 120 && lower(text.charCodeAt(start + 1)) === 110 && text.charCodeAt(start + 2) === 45 && text.charCodeAt(start + 3) === 45) return false;
+    if (i - start >= 4 && ASCII_LOWER[text.charCodeAt(start)] === 120 && ASCII_LOWER[text.charCodeAt(start + 1)] === 110 && text.charCodeAt(start + 2) === 45 && text.charCodeAt(start + 3) === 45) return false;
     labels++;
     if (i === b) return labels >= 2 && !digits;
     if (text.charCodeAt(i) !== 46) return false;

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { CR, LF, QUOTE } from '../core/ascii.js';
 import { csvRecords } from '../core/csv-records.js';
 import { readHeader } from '../core/import-row.js';
 import type { LaterPart } from '../core/import-batches.js';
@@ -15,9 +16,6 @@ export interface ExportSplit extends LaterPart {
  */
 export const SPLIT_MIN_BYTES = 4 * 1024 * 1024;
 
-const LF = 10;
-const CR = 13;
-const QUOTE = 34;
 const CHUNK = 1 << 20;
 const HEADER_MAX = 1 << 20;
 

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { ASCII_LOWER, LF, QUOTE, SPACE, TAB, TILDE } from '../../core/ascii.js';
 import { ACCOUNT_FIELDS, HOLDER_FIELDS, type ImportBatch, type RowOutput } from '../../core/import-batches.js';
 import type { ImportRow } from '../../core/import-row.js';
 import { latinLetterKey, nameKey } from '../../core/name-key.js';
@@ -116,18 +117,10 @@ function nullable(value: string): string {
 // Room for a batch's COPY text and for its account lines; a batch that needs more gets a larger buffer.
 const BATCH_BYTES = 128 * 1024;
 const ACCOUNT_BYTES = 64 * 1024;
-const TAB = 9;
-const QUOTE = 34;
-const NEWLINE = 10;
-const SPACE = 32;
-const TILDE = 126;
 const LETTER_T = 116;
 const LETTER_F = 102;
 const PRIMARY_TAB = Buffer.from('primary\t');
 const SECONDARY_TAB = Buffer.from('secondary\t');
-// Printable ASCII in lower case, by code.
-const ASCII_LOWER = new Uint8Array(128);
-for (let c = 0; c < 128; c++) ASCII_LOWER[c] = c >= 65 && c <= 90 ? c + 32 : c;
 // What nameKey turns a run of into one space (its SEPARATORS, as printable ASCII has them).
 // A name's bytes (as Latin-1: codes below 256) by what its key makes of them: a letter or another
 // character kept (in lower case), a separator, or a byte of a Latin letter beyond ASCII.
@@ -272,7 +265,7 @@ export class CopyWriter implements RowOutput {
     let at = this.#accountsLength;
     out[at++] = TAB;
     at = writeDigits(out, at, this.#primaries);
-    out[at++] = NEWLINE;
+    out[at++] = LF;
     this.#accountsLength = at;
     this.#runAt = -1;
     this.#account = '';
@@ -417,8 +410,8 @@ export class CopyWriter implements RowOutput {
       this.#length = at;
       const room = this.#room(3 * key.length + 1);
       at += room.write(key, at);
-      room[at++] = NEWLINE;
-    } else out[at++] = NEWLINE;
+      room[at++] = LF;
+    } else out[at++] = LF;
     this.#length = at;
     this.#holders++;
     if (primary) this.#primaries++;
