@@ -256,6 +256,47 @@ describePg('PostgreSQL store', () => {
     expect({ holders: (await adminQuery(query.holders, database)).rows, accounts: (await adminQuery(query.accounts, database)).rows }).toEqual(fromSqlite);
   });
 
+  it('escaped quotes in account names (read by the parsing thread’s fast lane) are stored as SQLite stores them; a bad row beside them changes nothing', async () => {
+    const rows = [
+      'account_id,account_name,role,first_name,last_name,email,login_access',
+      'W1,"The ""Wright"" Household",primary,Yuki,Wright,yuki@example.com,',
+      'W1,"The ""Wright"" Household",secondary,Al,Wright,al@example.com,yes',
+      'W2,"""",primary,Bo,Quote,bo@example.com,', // an account name that is one quote
+      'W3," ""Nguyễn"" Family ",primary,Văn,Nguyễn,van@example.vn,', // trimmed around the quotes
+      'W4,"Say ""hi""",primary,"Sam ""S""",Rivera,sam@example.com,', // escaped quotes in a name too: the general way
+      'W5,"The ""Bad"" Row",primary,Cy,Bad,not-an-address,', // refused
+      'W6,Plain,primary,Di,Plain,di@example.com,',
+    ];
+    const file = join(temp.dir, 'escaped-quotes.csv');
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const clock = new TestClock();
+    const sqlite = join(temp.dir, 'escaped-quotes.db');
+    expect((await runInProcess(['--db', sqlite, 'init'], { clock })).code).toBe(0);
+    const expected = JSON.parse((await runInProcess(['--db', sqlite, '--json', 'import', file], { clock })).stdout);
+    expect(expected.rejected.map((row: { line: number }) => row.line)).toEqual([7]);
+    const skipped = await runInProcess(['--db', sqlite, '--json', 'import', file, '--skip-invalid'], { clock });
+    const lite = new Database(sqlite, { readonly: true });
+    const query = { holders: 'select account_id, position, role, first_name, last_name, email, email_key, name_key from holders order by account_id, position', accounts: 'select id, name from accounts order by id' };
+    const fromSqlite = { holders: lite.prepare(query.holders).all(), accounts: lite.prepare(query.accounts).all() };
+    lite.close();
+    expect(fromSqlite.accounts).toEqual([
+      { id: 'W1', name: 'The "Wright" Household' },
+      { id: 'W2', name: '"' },
+      { id: 'W3', name: '"Nguyễn" Family' },
+      { id: 'W4', name: 'Say "hi"' },
+      { id: 'W6', name: 'Plain' },
+    ]);
+    const database = await createTestDatabase();
+    const url = postgresUrl(database);
+    expect((await runBinary(['--db', url, 'init'])).code).toBe(0);
+    const refused = await runBinary(['--db', url, '--json', 'import', file]);
+    expect({ code: refused.code, json: JSON.parse(refused.stdout) }).toEqual({ code: 2, json: expected });
+    expect((await adminQuery('select (select count(*) from accounts)::int as accounts, (select count(*) from holders)::int as holders', database)).rows).toEqual([{ accounts: 0, holders: 0 }]);
+    const postgresRun = await runBinary(['--db', url, '--json', 'import', file, '--skip-invalid']);
+    expect({ code: postgresRun.code, json: JSON.parse(postgresRun.stdout) }).toEqual({ code: skipped.code, json: JSON.parse(skipped.stdout) });
+    expect({ holders: (await adminQuery(query.holders, database)).rows, accounts: (await adminQuery(query.accounts, database)).rows }).toEqual(fromSqlite);
+  });
+
   it('a file read in two parts reports the file’s first unreadable line, whichever part it is in, as SQLite does', async () => {
     const rows = Array.from({ length: 80_000 }, (_, i) => `F${i},Family ${i},primary,Ann,Lee,f${i}@example.com,`);
     const database = await createTestDatabase();
